@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parseDocument } from 'yaml';
+import { ConfigError } from '../errors/index.ts';
+import { ConfigSchema, type Config } from './schema.ts';
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false });
+const validateConfig = ajv.compile<Config>(ConfigSchema);
+
+const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Secrets never sit in the file: any string may carry `${env:NAME}` references,
+ * replaced here by the variable's value. A missing variable is a config error
+ * naming the path, found before anything starts.
+ */
+function resolveEnvReferences(value: unknown, path: string, env: NodeJS.ProcessEnv, problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REFERENCE, (_match, name: string) => {
+      const resolved = env[name];
+      if (resolved === undefined) {
+        problems.push(`${path || '(root)'}: environment variable ${name} is not set`);
+        return '';
+      }
+      return resolved;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => resolveEnvReferences(item, `${path}[${index}]`, env, problems));
+  if (typeof value === 'object' && value !== null) {
+    const resolved: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      resolved[key] = resolveEnvReferences(item, path ? `${path}.${key}` : key, env, problems);
+    }
+    return resolved;
+  }
+  return value;
+}
+
+function dottedPath(error: ErrorObject): string {
+  const parts = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (error.keyword === 'additionalProperties') parts.push(String(error.params['additionalProperty']));
+  return parts.length ? parts.join('.') : '(root)';
+}
+
+const describe: Record<string, (error: ErrorObject) => string> = {
+  maximum: (e) => `must be ≤ ${String(e.params['limit'])}`,
+  minimum: (e) => `must be ≥ ${String(e.params['limit'])}`,
+  exclusiveMaximum: (e) => `must be < ${String(e.params['limit'])}`,
+  exclusiveMinimum: (e) => `must be > ${String(e.params['limit'])}`,
+  additionalProperties: () => 'unknown key',
+  type: (e) => `must be ${String(e.params['type'])}`,
+  minLength: (e) => `must have at least ${String(e.params['limit'])} character(s)`,
+  const: (e) => `must be ${JSON.stringify(e.params['allowedValue'])}`,
+};
+
+function formatErrors(errors: readonly ErrorObject[]): string[] {
+  const lines = new Map<string, string>();
+  // A union reports one error per branch plus the union itself; collapse them
+  // into one line listing the allowed values.
+  const unions = new Map<string, unknown[]>();
+  for (const error of errors) {
+    const path = dottedPath(error);
+    if (error.keyword === 'const' && error.schemaPath.includes('anyOf')) {
+      const allowed = unions.get(path) ?? [];
+      allowed.push(error.params['allowedValue']);
+      unions.set(path, allowed);
+      continue;
+    }
+    if (error.keyword === 'anyOf') continue;
+    const text = describe[error.keyword]?.(error) ?? error.message ?? 'is invalid';
+    lines.set(`${path}: ${text}`, `${path}: ${text}`);
+  }
+  for (const [path, allowed] of unions) {
+    const line = `${path}: must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}`;
+    lines.set(line, line);
+  }
+  return [...lines.values()];
+}
+
+/** Validates a parsed document, fills defaults from the schema, and returns the typed config. */
+export function buildConfig(document: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const resolved = resolveEnvReferences(document ?? {}, '', env, problems);
+  if (problems.length) throw new ConfigError('ASIMD_CONFIG_ENV_MISSING', problems);
+  if (!validateConfig(resolved)) throw new ConfigError('ASIMD_CONFIG_INVALID', formatErrors(validateConfig.errors ?? []));
+  return resolved;
+}
+
+export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length) {
+    throw new ConfigError(
+      'ASIMD_CONFIG_YAML',
+      document.errors.map((error) => `${file}: ${error.message.split('\n')[0] ?? error.code}`),
+    );
+  }
+  return buildConfig(document.toJS(), env);
+}
+
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('ASIMD_CONFIG_READ', [`${file}: ${err instanceof Error ? err.message : String(err)}`], { cause: err });
+  }
+  return parseConfigText(text, file, env);
+}

@@ -1,0 +1,201 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/*
+ * The one schema of asimd's configuration. Defaults and descriptions live here and
+ * nowhere else: the validator fills defaults from it, and the README's config
+ * reference and config/asimd.example.yaml are checked against it by a test.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+const Port = (defaultPort: number, description: string) =>
+  Type.Integer({ minimum: 1, maximum: 65535, default: defaultPort, description });
+
+const Address = (defaultAddress: string, description: string) =>
+  Type.String({ minLength: 1, default: defaultAddress, description });
+
+const Section = <T extends Parameters<typeof Type.Object>[0]>(properties: T, description: string) =>
+  Type.Object(properties, { additionalProperties: false, default: {}, description });
+
+const UdpSchema = Section(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Listen for syslog over UDP (one message per datagram).' }),
+    address: Type.Optional(Type.String({ minLength: 1, description: 'Overrides sources.syslog.address for UDP.' })),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Overrides sources.syslog.port for UDP.' })),
+    receiveBufferBytes: Type.Integer({
+      minimum: 64 * KiB,
+      maximum: 1024 * MiB,
+      default: 8 * MiB,
+      description:
+        'SO_RCVBUF for the UDP socket. The kernel caps it at net.core.rmem_max; a larger buffer absorbs bursts that would otherwise be dropped by the kernel before asimd sees them.',
+    }),
+  },
+  'Syslog over UDP.',
+);
+
+const TcpSchema = Section(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Listen for syslog over TCP (LF framing or RFC 6587 octet counting, detected per connection).' }),
+    address: Type.Optional(Type.String({ minLength: 1, description: 'Overrides sources.syslog.address for TCP.' })),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Overrides sources.syslog.port for TCP.' })),
+    maxConnections: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 1024,
+      description: 'Connections beyond this are closed at once and counted (asimd_tcp_connections_rejected_total).',
+    }),
+    idleTimeoutMs: Type.Integer({
+      minimum: 0,
+      default: 600_000,
+      description: 'Close a connection that has sent nothing for this long; 0 disables the timeout.',
+    }),
+  },
+  'Syslog over TCP.',
+);
+
+const SyslogSchema = Section(
+  {
+    address: Address('0.0.0.0', 'Address the UDP and TCP listeners bind.'),
+    port: Port(5514, 'Port the UDP and TCP listeners bind.'),
+    maxMessageBytes: Type.Integer({
+      minimum: 480,
+      maximum: 1 * MiB,
+      default: 64 * KiB,
+      description:
+        'Longest message kept. Longer messages are truncated to this size, flagged (AsimdFlags "truncated") and counted, never dropped.',
+    }),
+    udp: UdpSchema,
+    tcp: TcpSchema,
+  },
+  'Syslog receiver (RFC 5424, RFC 3164 and what devices really send).',
+);
+
+const PipelineSchema = Section(
+  {
+    workers: Type.Integer({
+      minimum: 0,
+      maximum: 256,
+      default: 0,
+      description: 'Worker threads that parse, normalize and serialize; 0 means one per CPU core.',
+    }),
+    queueBytes: Type.Integer({
+      minimum: 1 * MiB,
+      default: 64 * MiB,
+      description:
+        'Byte budget of received frames not yet turned into rows. When full, TCP sockets stop being read and UDP datagrams are dropped with reason queue_full.',
+    }),
+    outputBytes: Type.Integer({
+      minimum: 2 * MiB,
+      default: 64 * MiB,
+      description:
+        'Byte budget of serialized rows waiting in batchers or at the sink. When full, no new work goes to the pool, so the input queue fills and sources feel it.',
+    }),
+    taskBytes: Type.Integer({
+      minimum: 4 * KiB,
+      maximum: 16 * MiB,
+      default: 256 * KiB,
+      description: 'Frames are handed to the pool in tasks of at most this many bytes (never one message per task).',
+    }),
+    taskFrames: Type.Integer({ minimum: 1, maximum: 65535, default: 4096, description: 'At most this many frames per task.' }),
+    taskLingerMs: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 20,
+      description: 'A partly filled task is handed to the pool after this long, bounding latency at low rates.',
+    }),
+  },
+  'The worker pool and the bounded queues around it.',
+);
+
+const BatchSchema = Section(
+  {
+    maxBytes: Type.Integer({
+      minimum: 1 * KiB,
+      maximum: 1 * MiB,
+      default: 1 * MiB,
+      description: 'Flush a stream\'s batch before it exceeds this many serialized bytes (the Logs Ingestion API takes at most 1 MiB per call).',
+    }),
+    maxRows: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Flush a batch when it holds this many rows.' }),
+    maxAgeMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 1000, description: 'Flush a batch when its oldest row has waited this long.' }),
+  },
+  'Batching per output stream.',
+);
+
+const StreamsSchema = Section(
+  {
+    syslog: Type.String({
+      minLength: 1,
+      default: 'Custom-Syslog',
+      description: 'Input stream for Syslog table rows (a DCR maps it to Microsoft-Syslog).',
+    }),
+  },
+  'Names of the output streams each table\'s rows are sent on.',
+);
+
+const FileSinkSchema = Section(
+  {
+    directory: Type.String({ minLength: 1, default: 'data/out', description: 'Directory of the NDJSON files, one per stream: <directory>/<stream>.ndjson. Relative paths are relative to the working directory.' }),
+  },
+  'File sink settings.',
+);
+
+const SinkSchema = Section(
+  {
+    type: Type.Union([Type.Literal('file'), Type.Literal('stdout')], {
+      default: 'file',
+      description: 'Where rows go: file (NDJSON per stream) or stdout (NDJSON; logs stay on stderr).',
+    }),
+    file: FileSinkSchema,
+  },
+  'Where batches are delivered.',
+);
+
+const ServerSchema = Section(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Serve /healthz, /readyz and /metrics.' }),
+    address: Address('127.0.0.1', 'Address of the operations HTTP server.'),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port of the operations HTTP server (0 picks a free port).' }),
+  },
+  'Operations HTTP server.',
+);
+
+const LogSchema = Section(
+  {
+    level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      { default: 'info', description: 'pino log level. Logs are JSON lines on stderr.' },
+    ),
+  },
+  'Logging.',
+);
+
+const ShutdownSchema = Section(
+  {
+    timeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 10_000,
+      description: 'On SIGTERM/SIGINT, drain the pool, batchers and sink within this long, then exit.',
+    }),
+  },
+  'Graceful shutdown.',
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    sources: Section({ syslog: SyslogSchema }, 'Inputs.'),
+    pipeline: PipelineSchema,
+    batch: BatchSchema,
+    streams: StreamsSchema,
+    sink: SinkSchema,
+    server: ServerSchema,
+    log: LogSchema,
+    shutdown: ShutdownSchema,
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type SyslogSourceConfig = Config['sources']['syslog'];
+export type ConfigSchemaNode = TSchema;

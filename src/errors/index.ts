@@ -1,0 +1,44 @@
+/**
+ * Every error asimd raises on purpose lives here, with a stable code. Code that
+ * crosses worker threads (structured clone drops the prototype) branches on
+ * `err.code`, never on `instanceof`.
+ */
+
+export const ERROR_CODES = {
+  ASIMD_CONFIG_READ: 'The configuration file could not be read.',
+  ASIMD_CONFIG_YAML: 'The configuration file is not valid YAML.',
+  ASIMD_CONFIG_INVALID: 'The configuration does not match the schema; each problem names its path.',
+  ASIMD_CONFIG_ENV_MISSING: 'A ${env:NAME} reference names an environment variable that is not set.',
+  ASIMD_CLI_USAGE: 'The command line could not be understood.',
+  ASIMD_SOURCE_BIND: 'A source could not bind its address and port.',
+  ASIMD_SINK_UNAVAILABLE: 'The sink cannot accept data (for example, its directory is not writable).',
+  ASIMD_SINK_WRITE: 'The sink failed to write a batch.',
+  ASIMD_WORKER_TASK: 'A worker task failed; its frames are counted as dropped with reason worker_error.',
+  ASIMD_SHUTDOWN_TIMEOUT: 'Draining did not finish within shutdown.timeoutMs.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AsimdError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AsimdError';
+    this.code = code;
+  }
+}
+
+export class ConfigError extends AsimdError {
+  /** One line per problem, each starting with the dotted path of the offending key. */
+  readonly problems: readonly string[];
+  constructor(code: ErrorCode, problems: readonly string[], options?: { cause?: unknown }) {
+    super(code, problems.join('\n'), options);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function errorCodeOf(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}

@@ -1,0 +1,146 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every counter asimd exports, created once. Components receive this object and
+ * never create metrics of their own, so the README's metrics list has one source.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly received = new Counter({
+    name: 'asimd_messages_received_total',
+    help: 'Messages (frames) received, by source.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly receivedBytes = new Counter({
+    name: 'asimd_received_bytes_total',
+    help: 'Bytes of message frames received, by source.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly parsed = new Counter({
+    name: 'asimd_messages_parsed_total',
+    help: 'Messages turned into rows, by source and format (rfc5424, rfc3164, unparsed).',
+    labelNames: ['source', 'format'] as const,
+    registers: [this.registry],
+  });
+
+  readonly failed = new Counter({
+    name: 'asimd_messages_failed_total',
+    help: 'Messages that did not parse cleanly, by source and reason. They are still shipped, flagged in AsimdFlags.',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly truncated = new Counter({
+    name: 'asimd_messages_truncated_total',
+    help: 'Messages longer than sources.syslog.maxMessageBytes, truncated and flagged, by source.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dropped = new Counter({
+    name: 'asimd_messages_dropped_total',
+    help: 'Messages dropped, by source and reason (queue_full, empty_frame, worker_error, shutdown, sink_rejected).',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly framing = new Counter({
+    name: 'asimd_tcp_framing_total',
+    help: 'TCP frames by framing method (octet_counting, lf, lf_fallback for frames that began with a malformed count).',
+    labelNames: ['method'] as const,
+    registers: [this.registry],
+  });
+
+  readonly connections = new Gauge({
+    name: 'asimd_tcp_connections',
+    help: 'Open TCP connections.',
+    registers: [this.registry],
+  });
+
+  readonly connectionsRejected = new Counter({
+    name: 'asimd_tcp_connections_rejected_total',
+    help: 'TCP connections closed by asimd, by reason (max_connections, idle_timeout).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pausedSockets = new Gauge({
+    name: 'asimd_tcp_paused_connections',
+    help: 'TCP connections not being read because the input queue is full.',
+    registers: [this.registry],
+  });
+
+  readonly queueBytes = new Gauge({
+    name: 'asimd_queue_bytes',
+    help: 'Bytes of received frames waiting for or inside the worker pool.',
+    registers: [this.registry],
+  });
+
+  readonly queueLimitBytes = new Gauge({
+    name: 'asimd_queue_limit_bytes',
+    help: 'pipeline.queueBytes.',
+    registers: [this.registry],
+  });
+
+  readonly outputBytes = new Gauge({
+    name: 'asimd_output_bytes',
+    help: 'Bytes of serialized rows waiting in batchers or at the sink.',
+    registers: [this.registry],
+  });
+
+  readonly tasks = new Counter({
+    name: 'asimd_pool_tasks_total',
+    help: 'Tasks run by the worker pool, by outcome (ok, error).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly poolUtilization = new Gauge({
+    name: 'asimd_pool_utilization',
+    help: 'Share of the pool\'s capacity used since start (piscina utilization, 0..1).',
+    registers: [this.registry],
+  });
+
+  readonly poolThreads = new Gauge({
+    name: 'asimd_pool_threads',
+    help: 'Worker threads in the pool.',
+    registers: [this.registry],
+  });
+
+  readonly batches = new Counter({
+    name: 'asimd_batches_written_total',
+    help: 'Batches delivered by the sink, by sink and stream.',
+    labelNames: ['sink', 'stream'] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchBytes = new Counter({
+    name: 'asimd_bytes_written_total',
+    help: 'Serialized bytes delivered by the sink, by sink and stream.',
+    labelNames: ['sink', 'stream'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rows = new Counter({
+    name: 'asimd_rows_written_total',
+    help: 'Rows delivered by the sink, by sink and stream.',
+    labelNames: ['sink', 'stream'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sinkErrors = new Counter({
+    name: 'asimd_sink_errors_total',
+    help: 'Failed sink attempts, by sink and reason; each is retried with backoff.',
+    labelNames: ['sink', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'asimd_process_' });
+  }
+}

@@ -1,0 +1,209 @@
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import type { Logger } from 'pino';
+import { Piscina } from 'piscina';
+import type { Config } from '../config/schema.ts';
+import { errorCodeOf } from '../errors/index.ts';
+import type { Metrics } from '../metrics/index.ts';
+import type { Batch, Sink } from '../sinks/types.ts';
+import { StreamBatcher } from './batcher.ts';
+import { Delivery } from './delivery.ts';
+import type { FrameTask, SourceName, TaskResult, WorkerOptions } from './task.ts';
+import { TaskBuilder, transferListOf } from './task-builder.ts';
+
+/** What a source sees of the pipeline. */
+export interface FrameSink {
+  /** Queues one frame, copied out of `chunk`. Call `full` afterwards to decide whether to keep reading. */
+  push(source: SourceName, chunk: Uint8Array, start: number, end: number, peer: string, receivedAt: number, flags: number): void;
+  /** True while the input queue's byte budget is spent. */
+  readonly full: boolean;
+  /** Emitted when the input queue has room again after being full. */
+  on(event: 'drain', listener: () => void): this;
+  off(event: 'drain', listener: () => void): this;
+}
+
+// Under tap the daemon runs from TypeScript sources, and workers inherit the loader.
+const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url).href;
+
+const NEWLINE = 0x0a;
+const COMMA = 0x2c;
+
+/**
+ * The main thread's half of the data flow: frames → tasks → pool → batchers →
+ * delivery. Two byte budgets bound it: the input queue (frames not yet turned
+ * into rows) and the output (rows not yet accepted by the sink). When the
+ * output is over budget no task starts, so the input fills and sources feel it.
+ */
+export class Pipeline extends EventEmitter implements FrameSink {
+  private readonly pool: Piscina<FrameTask, TaskResult>;
+  private readonly builders = new Map<SourceName, TaskBuilder>();
+  private readonly lingerTimers = new Map<SourceName, NodeJS.Timeout>();
+  private readonly waiting: Array<{ task: FrameTask; bytes: number }> = [];
+  private readonly batchers = new Map<string, StreamBatcher>();
+  private readonly delivery: Delivery;
+  private readonly maxRunning: number;
+  private queued = 0;
+  private running = 0;
+  private wasFull = false;
+  private settledWaiters: Array<() => void> = [];
+  readonly threads: number;
+
+  constructor(
+    private readonly config: Config,
+    private readonly sink: Sink,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.threads = config.pipeline.workers || availableParallelism();
+    const workerData: WorkerOptions = {
+      streams: { syslog: config.streams.syslog },
+      rowSeparator: sink.framing === 'json-array' ? COMMA : NEWLINE,
+    };
+    this.pool = new Piscina<FrameTask, TaskResult>({
+      filename: WORKER_FILE,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      workerData,
+    });
+    // Two tasks per thread keeps every worker busy without building a second,
+    // unbudgeted queue inside piscina.
+    this.maxRunning = this.threads * 2;
+    this.delivery = new Delivery(sink, metrics, logger, () => this.pump());
+    metrics.queueLimitBytes.set(config.pipeline.queueBytes);
+    metrics.poolThreads.set(this.threads);
+    this.pool.on('error', (err: unknown) => this.logger.error({ err }, 'worker pool error'));
+  }
+
+  get full(): boolean {
+    return this.queued >= this.config.pipeline.queueBytes;
+  }
+
+  get queueBytes(): number {
+    return this.queued;
+  }
+
+  get outputBytes(): number {
+    let bytes = this.delivery.bytes;
+    for (const batcher of this.batchers.values()) bytes += batcher.bytes;
+    return bytes;
+  }
+
+  get utilization(): number {
+    return this.pool.utilization;
+  }
+
+  push(source: SourceName, chunk: Uint8Array, start: number, end: number, peer: string, receivedAt: number, flags: number): void {
+    let builder = this.builders.get(source);
+    if (!builder) {
+      builder = new TaskBuilder(source, this.config.pipeline.taskBytes, this.config.pipeline.taskFrames);
+      this.builders.set(source, builder);
+    }
+    const size = end - start;
+    if (!builder.fits(size)) this.submit(source);
+    builder.add(chunk, start, end, peer, receivedAt, flags);
+    this.queued += size;
+    if (this.queued >= this.config.pipeline.queueBytes) this.wasFull = true;
+    if (!builder.fits(1)) this.submit(source);
+    else if (!this.lingerTimers.has(source)) {
+      this.lingerTimers.set(
+        source,
+        setTimeout(() => this.submit(source), this.config.pipeline.taskLingerMs),
+      );
+    }
+  }
+
+  private submit(source: SourceName): void {
+    const timer = this.lingerTimers.get(source);
+    if (timer) {
+      clearTimeout(timer);
+      this.lingerTimers.delete(source);
+    }
+    const task = this.builders.get(source)?.take();
+    if (!task) return;
+    this.metrics.received.inc({ source }, task.count);
+    this.metrics.receivedBytes.inc({ source }, task.data.byteLength);
+    this.waiting.push({ task, bytes: task.data.byteLength });
+    this.metrics.queueBytes.set(this.queued);
+    this.pump();
+  }
+
+  /** Starts waiting tasks while the pool has room and the output has budget. */
+  private pump(): void {
+    while (this.waiting.length > 0 && this.running < this.maxRunning && this.outputBytes < this.config.pipeline.outputBytes) {
+      const next = this.waiting.shift();
+      if (!next) break;
+      this.running++;
+      this.pool.run(next.task, { transferList: transferListOf(next.task) }).then(
+        (result) => this.onResult(next.task.source, next.bytes, result),
+        (err: unknown) => this.onFailure(next.task, next.bytes, err),
+      );
+    }
+    this.metrics.outputBytes.set(this.outputBytes);
+  }
+
+  private onResult(source: SourceName, bytes: number, result: TaskResult): void {
+    this.metrics.tasks.inc({ outcome: 'ok' });
+    for (const [format, count] of Object.entries(result.formats)) this.metrics.parsed.inc({ source, format }, count);
+    for (const [reason, count] of Object.entries(result.problems)) this.metrics.failed.inc({ source, reason }, count);
+    for (const output of result.outputs) this.batcherFor(output.stream).append(output);
+    this.settle(bytes);
+  }
+
+  private onFailure(task: FrameTask, bytes: number, err: unknown): void {
+    // Parsers never throw by contract; reaching here is a bug, so the frames are
+    // counted as dropped and the error logged, once per task, not per frame.
+    this.metrics.tasks.inc({ outcome: 'error' });
+    this.metrics.dropped.inc({ source: task.source, reason: 'worker_error' }, task.count);
+    this.logger.error({ err, code: errorCodeOf(err), frames: task.count }, 'worker task failed');
+    this.settle(bytes);
+  }
+
+  private settle(bytes: number): void {
+    this.running--;
+    this.queued -= bytes;
+    this.metrics.queueBytes.set(this.queued);
+    this.metrics.poolUtilization.set(this.pool.utilization);
+    if (this.wasFull && !this.full) {
+      this.wasFull = false;
+      this.emit('drain');
+    }
+    this.pump();
+    if (this.running === 0 && this.waiting.length === 0) {
+      const waiters = this.settledWaiters;
+      this.settledWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private batcherFor(stream: string): StreamBatcher {
+    let batcher = this.batchers.get(stream);
+    if (!batcher) {
+      batcher = new StreamBatcher(stream, this.sink.framing, this.config.batch, (batch: Batch) => this.delivery.enqueue(batch));
+      this.batchers.set(stream, batcher);
+    }
+    return batcher;
+  }
+
+  /** Shutdown: hand over partial tasks, wait for the pool, flush batchers, wait for the sink. */
+  async drain(): Promise<void> {
+    for (const source of [...this.builders.keys()]) this.submit(source);
+    if (this.running > 0 || this.waiting.length > 0) {
+      await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
+    }
+    for (const batcher of this.batchers.values()) batcher.flush();
+    await this.delivery.idle();
+  }
+
+  /** At the shutdown deadline: stop retrying, so drain() can end. */
+  abandon(): void {
+    this.delivery.stop();
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.lingerTimers.values()) clearTimeout(timer);
+    this.lingerTimers.clear();
+    await this.pool.destroy();
+  }
+}

@@ -1,0 +1,48 @@
+/*
+ * What crosses the thread boundary. Frames travel as one byte buffer plus typed
+ * arrays of per-frame metadata, all transferred, never copied; rows come back as
+ * serialized bytes per output stream, ready to be concatenated into a body.
+ */
+
+/** Per-frame flag bits. */
+export const FRAME_TRUNCATED = 1;
+
+export type SourceName = 'syslog_udp' | 'syslog_tcp';
+
+export interface FrameTask {
+  source: SourceName;
+  /** Frames back to back; frame i spans [ends[i-1] ?? 0, ends[i]). */
+  data: Uint8Array;
+  ends: Uint32Array;
+  flags: Uint8Array;
+  receivedAt: Float64Array;
+  /** Index into `peers` of each frame's sender address. */
+  peerIndex: Uint16Array;
+  peers: string[];
+  count: number;
+}
+
+export type RowFraming = 'ndjson' | 'json-array';
+
+export interface WorkerOptions {
+  streams: { syslog: string };
+  /** The byte written after every row: '\n' for NDJSON sinks, ',' for JSON-array bodies. */
+  rowSeparator: number;
+}
+
+export interface StreamRows {
+  stream: string;
+  /** Rows back to back, each followed by the separator byte. */
+  data: Uint8Array;
+  /** End offset (after the separator) of each row. */
+  ends: Uint32Array;
+  rows: number;
+}
+
+export interface TaskResult {
+  outputs: StreamRows[];
+  /** Rows by syslog format: rfc5424, rfc3164, unparsed. */
+  formats: Record<string, number>;
+  /** Messages that parsed with a problem, by reason code (no_pri, bad_timestamp, …). */
+  problems: Record<string, number>;
+}

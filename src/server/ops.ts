@@ -1,0 +1,33 @@
+import Fastify, { LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/index.ts';
+
+export interface Readiness {
+  /** Null when ready, else what is not. */
+  notReadyReason(): string | null;
+}
+
+/** /healthz, /readyz and /metrics. Cloud ingestion endpoints join this server later. */
+export async function startOpsServer(
+  options: { address: string; port: number },
+  metrics: Metrics,
+  readiness: Readiness,
+  logger: Logger,
+) {
+    // Scrapes and probes arrive every few seconds; logging each would drown the log.
+  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const reason = readiness.notReadyReason();
+    if (reason !== null) return reply.code(503).send({ status: 'not ready', reason });
+    return { status: 'ready' };
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const body = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(body);
+  });
+  await app.listen({ host: options.address, port: options.port });
+  return app;
+}
+
+export type OpsServer = Awaited<ReturnType<typeof startOpsServer>>;
