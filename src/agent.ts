@@ -97,7 +97,10 @@ export class Agent {
     await this.sink.close();
     await this.pipeline.close();
     await this.server?.close();
-    this.logger.info({ drained, ms: Date.now() - started }, 'asimd stopped');
+    this.logger.info(
+      { drained, ms: Date.now() - started, framesAccepted: this.pipeline.accepted, rowsDelivered: this.pipeline.rowsDelivered },
+      'asimd stopped',
+    );
     return { drained };
   }
 }

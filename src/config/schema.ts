@@ -10,7 +10,7 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 const Port = (defaultPort: number, description: string) =>
-  Type.Integer({ minimum: 1, maximum: 65535, default: defaultPort, description });
+  Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description: `${description} 0 picks a free port.` });
 
 const Address = (defaultAddress: string, description: string) =>
   Type.String({ minLength: 1, default: defaultAddress, description });
@@ -22,7 +22,7 @@ const UdpSchema = Section(
   {
     enabled: Type.Boolean({ default: true, description: 'Listen for syslog over UDP (one message per datagram).' }),
     address: Type.Optional(Type.String({ minLength: 1, description: 'Overrides sources.syslog.address for UDP.' })),
-    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Overrides sources.syslog.port for UDP.' })),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'Overrides sources.syslog.port for UDP.' })),
     receiveBufferBytes: Type.Integer({
       minimum: 64 * KiB,
       maximum: 1024 * MiB,
@@ -38,7 +38,7 @@ const TcpSchema = Section(
   {
     enabled: Type.Boolean({ default: true, description: 'Listen for syslog over TCP (LF framing or RFC 6587 octet counting, detected per connection).' }),
     address: Type.Optional(Type.String({ minLength: 1, description: 'Overrides sources.syslog.address for TCP.' })),
-    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Overrides sources.syslog.port for TCP.' })),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'Overrides sources.syslog.port for TCP.' })),
     maxConnections: Type.Integer({
       minimum: 1,
       maximum: 1_000_000,
@@ -155,7 +155,7 @@ const ServerSchema = Section(
   {
     enabled: Type.Boolean({ default: true, description: 'Serve /healthz, /readyz and /metrics.' }),
     address: Address('127.0.0.1', 'Address of the operations HTTP server.'),
-    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port of the operations HTTP server (0 picks a free port).' }),
+    port: Port(8080, 'Port of the operations HTTP server.'),
   },
   'Operations HTTP server.',
 );

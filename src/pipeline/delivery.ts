@@ -24,6 +24,7 @@ export class Delivery {
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
   private readonly wakeups = new Set<() => void>();
+  rowsDelivered = 0;
 
   constructor(
     private readonly sink: Sink,
@@ -73,6 +74,7 @@ export class Delivery {
       const verdict = await this.sink.send(batch);
       switch (verdict.kind) {
         case 'ok':
+          this.rowsDelivered += batch.rows;
           this.metrics.batches.inc({ sink, stream: batch.stream });
           this.metrics.batchBytes.inc({ sink, stream: batch.stream }, batch.body.length);
           this.metrics.rows.inc({ sink, stream: batch.stream }, batch.rows);

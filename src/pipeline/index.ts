@@ -43,6 +43,8 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private readonly delivery: Delivery;
   private readonly maxRunning: number;
   private queued = 0;
+  /** Frames accepted from sources since start; logged at shutdown to prove nothing was lost. */
+  accepted = 0;
   private running = 0;
   private wasFull = false;
   private settledWaiters: Array<() => void> = [];
@@ -90,6 +92,10 @@ export class Pipeline extends EventEmitter implements FrameSink {
     return bytes;
   }
 
+  get rowsDelivered(): number {
+    return this.delivery.rowsDelivered;
+  }
+
   get utilization(): number {
     return this.pool.utilization;
   }
@@ -104,6 +110,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
     if (!builder.fits(size)) this.submit(source);
     builder.add(chunk, start, end, peer, receivedAt, flags);
     this.queued += size;
+    this.accepted++;
     if (this.queued >= this.config.pipeline.queueBytes) this.wasFull = true;
     if (!builder.fits(1)) this.submit(source);
     else if (!this.lingerTimers.has(source)) {

@@ -169,7 +169,7 @@ export class SyslogTcpSource implements Source {
       socket.pause();
       // Bytes Node already read from the kernel but has not emitted yet are accepted data too.
       for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) framer.push(chunk);
-      framer.end();
+      framer.end(true);
       this.report(connection);
       socket.destroy();
     }

@@ -44,6 +44,7 @@ export class SyslogStreamFramer {
   private skipBytes = 0;
   /** Skipping to the next LF: the tail of a truncated LF frame. */
   private skipToLf = false;
+  private cutShort = false;
   readonly counts: FramerCounts = { octet_counting: 0, lf: 0, lf_fallback: 0, truncated: 0, empty: 0 };
 
   constructor(
@@ -73,10 +74,15 @@ export class SyslogStreamFramer {
     }
   }
 
-  /** The peer closed: what is left is the last frame, as far as it got. */
-  end(): void {
+  /**
+   * The stream ended: what is left is the last frame, as far as it got. When the
+   * agent cut the stream short (shutdown), an unterminated LF frame may be a
+   * partial message, so it is flagged as truncated.
+   */
+  end(cutShort = false): void {
     const carry = this.carry;
     this.carry = undefined;
+    this.cutShort = cutShort;
     if (carry !== undefined && carry.length > 0) this.frames(carry, true);
   }
 
@@ -190,7 +196,8 @@ export class SyslogStreamFramer {
     }
     if (!atEnd) return -1;
     this.counts.lf++;
-    this.onFrame(buffer, start, buffer.length, false);
+    if (this.cutShort) this.counts.truncated++;
+    this.onFrame(buffer, start, buffer.length, this.cutShort);
     return buffer.length;
   }
 }
