@@ -1,0 +1,192 @@
+/**
+ * RFC 3164 (BSD) parser, best effort over real-world variants:
+ * `[seq: ][*]Mmm dd [yyyy ]hh:mm:ss[.fff][:]` or an RFC 3339 timestamp, an optional HOSTNAME, a tag
+ * `app[pid]:` / `app:`, then MSG.
+ */
+import type { SyslogMessage } from './message.ts';
+import { makeMessage } from './message.ts';
+import { MONTH_INDEX, monthKey } from './codes.ts';
+import { inferYear, parseRfc3339, twoDigits, utc, validDay } from './timestamp.ts';
+
+const SP = 32;
+const COLON = 58;
+const DOT = 46;
+const STAR = 42;
+const LBRACKET = 91;
+const RBRACKET = 93;
+
+/** Scratch output of the timestamp scanners (synchronous, so one per thread is enough). */
+const cursor = { end: -1, invalid: false };
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function skipSpaces(text: string, i: number, end: number): number {
+  while (i < end && text.charCodeAt(i) === SP) i++;
+  return i;
+}
+
+function spaceEnd(text: string, i: number, end: number): number {
+  while (i < end && text.charCodeAt(i) !== SP) i++;
+  return i;
+}
+
+/**
+ * `[*|.]Mmm d[d] [yyyy ]hh:mm:ss[.fff][:]` at pos. Returns the instant (NaN when there is none or it
+ * is invalid); cursor.end = index after it (-1 if none); cursor.invalid = it looked like a timestamp but was not.
+ */
+function bsdTimestamp(text: string, pos: number, end: number, receivedAt: number): number {
+  let i = pos;
+  const c = text.charCodeAt(i);
+  if (c === STAR || c === DOT) i++;
+  if (i + 4 > end) return NaN;
+  const mo = MONTH_INDEX.get(monthKey(text.charCodeAt(i), text.charCodeAt(i + 1), text.charCodeAt(i + 2)));
+  if (mo === undefined || text.charCodeAt(i + 3) !== SP) return NaN;
+  i = skipSpaces(text, i + 4, end);
+  cursor.invalid = true;
+  if (!isDigit(text.charCodeAt(i))) return NaN;
+  let d = text.charCodeAt(i) - 48;
+  i++;
+  if (isDigit(text.charCodeAt(i))) {
+    d = d * 10 + text.charCodeAt(i) - 48;
+    i++;
+  }
+  if (text.charCodeAt(i) !== SP) return NaN;
+  i = skipSpaces(text, i, end);
+  let year = -1;
+  if (text.charCodeAt(i + 4) === SP && text.charCodeAt(i + 2) !== COLON) {
+    year = twoDigits(text, i) * 100 + twoDigits(text, i + 2);
+    if (year < 0) return NaN;
+    i = skipSpaces(text, i + 5, end);
+  }
+  if (i + 8 > end || text.charCodeAt(i + 2) !== COLON || text.charCodeAt(i + 5) !== COLON) return NaN;
+  const h = twoDigits(text, i);
+  const mi = twoDigits(text, i + 3);
+  const s = twoDigits(text, i + 6);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 || !validDay(year < 0 ? 2000 : year, mo + 1, d)) return NaN;
+  i += 8;
+  let ms = 0;
+  if (i < end && text.charCodeAt(i) === DOT) {
+    i++;
+    const fracStart = i;
+    while (i < end && isDigit(text.charCodeAt(i))) {
+      if (i - fracStart < 3) ms = ms * 10 + text.charCodeAt(i) - 48;
+      i++;
+    }
+    const n = i - fracStart;
+    if (n === 1) ms *= 100;
+    else if (n === 2) ms *= 10;
+  }
+  if (i < end && text.charCodeAt(i) === COLON) i++; // Cisco IOS: `*Mar  1 00:12:34.567: %SYS-...`
+  if (i < end && text.charCodeAt(i) !== SP) return NaN;
+  cursor.invalid = false;
+  cursor.end = i;
+  return year < 0 ? inferYear(mo, d, h, mi, s, ms, receivedAt) : utc(year, mo, d, h, mi, s, ms);
+}
+
+/** Timestamp at pos, either BSD or RFC 3339; see bsdTimestamp for the cursor protocol. */
+function timestampAt(text: string, pos: number, end: number, receivedAt: number): number {
+  cursor.invalid = false;
+  cursor.end = -1;
+  const c = text.charCodeAt(pos);
+  if (isDigit(c)) {
+    if (text.charCodeAt(pos + 4) !== 45 || !isDigit(text.charCodeAt(pos + 3))) return NaN;
+    const e = spaceEnd(text, pos, end);
+    const t = parseRfc3339(text, pos, e, false);
+    if (Number.isNaN(t)) {
+      cursor.invalid = true;
+      return NaN;
+    }
+    cursor.end = e;
+    return t;
+  }
+  return bsdTimestamp(text, pos, end, receivedAt);
+}
+
+/** Whether text[start, stop) looks like a tag rather than a hostname: ends with `:` or contains `[`. */
+function looksLikeTag(text: string, start: number, stop: number): boolean {
+  if (text.charCodeAt(stop - 1) === COLON) return true;
+  for (let i = start; i < stop; i++) if (text.charCodeAt(i) === LBRACKET) return true;
+  return false;
+}
+
+/**
+ * `pos` points after `<PRI>` (or at 0 without one). `problem` carries no_pri/bad_pri from the caller.
+ */
+export function parseRfc3164(
+  text: string,
+  end: number,
+  pos: number,
+  facility: number,
+  severity: number,
+  hasPri: boolean,
+  problem: string | undefined,
+  receivedAt: number,
+): SyslogMessage {
+  pos = skipSpaces(text, pos, end);
+
+  // Optional Cisco IOS sequence number `123: ` in front of the timestamp.
+  let tsPos = pos;
+  let i = pos;
+  while (i < end && isDigit(text.charCodeAt(i))) i++;
+  if (i > pos && text.charCodeAt(i) === COLON && text.charCodeAt(i + 1) === SP) tsPos = skipSpaces(text, i + 2, end);
+
+  let timestamp: number | undefined;
+  let hasTs = false;
+  let t = timestampAt(text, tsPos, end, receivedAt);
+  if (cursor.invalid && tsPos !== pos) t = timestampAt(text, pos, end, receivedAt);
+  if (cursor.invalid) {
+    problem ??= 'bad_timestamp';
+  } else if (cursor.end >= 0) {
+    hasTs = true;
+    if (!Number.isNaN(t)) timestamp = t;
+    pos = skipSpaces(text, cursor.end, end);
+  }
+
+  // HOSTNAME, only after a timestamp, and only if the token is not the tag itself.
+  let hostname: string | undefined;
+  let tokEnd = spaceEnd(text, pos, end);
+  if (hasTs && tokEnd > pos && !looksLikeTag(text, pos, tokEnd)) {
+    hostname = text.slice(pos, tokEnd);
+    pos = skipSpaces(text, tokEnd, end);
+    tokEnd = spaceEnd(text, pos, end);
+  }
+
+  // TAG: `app[pid]:`, `app[pid]`, `app:`; a lone `:` (Cisco ASA `host : %ASA-...`) is skipped.
+  let appName: string | undefined;
+  let procId: string | undefined;
+  if (tokEnd > pos) {
+    let contentEnd = tokEnd;
+    let isTag = false;
+    if (text.charCodeAt(tokEnd - 1) === COLON) {
+      contentEnd = tokEnd - 1;
+      isTag = true;
+    }
+    if (contentEnd > pos && text.charCodeAt(contentEnd - 1) === RBRACKET) {
+      let k = pos;
+      while (k < contentEnd && text.charCodeAt(k) !== LBRACKET) k++;
+      if (k > pos && k < contentEnd - 1) {
+        appName = text.slice(pos, k);
+        procId = text.slice(k + 1, contentEnd - 1);
+        isTag = true;
+      } else if (isTag) {
+        appName = text.slice(pos, contentEnd);
+      }
+    } else if (isTag && contentEnd > pos) {
+      appName = text.slice(pos, contentEnd);
+    }
+    if (isTag) {
+      pos = tokEnd;
+      if (pos < end && text.charCodeAt(pos) === SP) pos++;
+    }
+  }
+
+  if (!hasPri && !hasTs && appName === undefined) {
+    const raw = end === text.length ? text : text.slice(0, end);
+    return makeMessage('unparsed', facility, severity, false, undefined, undefined, undefined, undefined, undefined, undefined, raw,
+      problem === undefined || problem === 'no_pri' ? 'no_header' : problem);
+  }
+  const message = pos >= end ? '' : text.slice(pos, end);
+  return makeMessage('rfc3164', facility, severity, hasPri, timestamp, hostname, appName, procId, undefined, undefined, message, problem);
+}

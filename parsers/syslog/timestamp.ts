@@ -1,0 +1,124 @@
+/** Timestamp helpers: RFC 3339 parsing and RFC 3164 year inference, by char-code scanning. */
+import { DAYS_IN_MONTH } from './codes.ts';
+
+/** Milliseconds in a 400-year Gregorian cycle; lets Date.UTC handle years 0..99 (which it maps to 19xx). */
+const MS_PER_400_YEARS = 12_622_780_800_000;
+const MS_PER_DAY = 86_400_000;
+/** RFC 3164 dates more than this far in the future belong to the previous year. */
+const FUTURE_LIMIT_MS = 31 * MS_PER_DAY;
+/** … and more than this far in the past (sender clock slightly ahead at New Year) to the next one. */
+const PAST_LIMIT_MS = 334 * MS_PER_DAY;
+
+function digit(text: string, i: number): number {
+  const d = text.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1000;
+}
+
+/** Two ASCII digits at i, or a negative number. */
+export function twoDigits(text: string, i: number): number {
+  return digit(text, i) * 10 + digit(text, i + 1);
+}
+
+function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+/** Whether day d exists in month mo (1..12) of year y. */
+export function validDay(y: number, mo: number, d: number): boolean {
+  if (d < 1 || d > (DAYS_IN_MONTH[mo - 1] ?? 0)) return false;
+  return !(mo === 2 && d === 29 && !isLeap(y));
+}
+
+/** Date.UTC that also works for years 0..99. */
+export function utc(y: number, mo0: number, d: number, h: number, mi: number, s: number, ms: number): number {
+  if (y >= 100) return Date.UTC(y, mo0, d, h, mi, s, ms);
+  return Date.UTC(y + 400, mo0, d, h, mi, s, ms) - MS_PER_400_YEARS;
+}
+
+/**
+ * Parses an RFC 3339 timestamp in text[start, end): `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`.
+ * Returns the instant in ms, or NaN. Fractions beyond milliseconds are truncated. Without
+ * `requireOffset`, a missing offset means UTC (seen in RFC 3164 variants).
+ */
+export function parseRfc3339(text: string, start: number, end: number, requireOffset: boolean): number {
+  if (end - start < 19) return NaN;
+  const y = twoDigits(text, start) * 100 + twoDigits(text, start + 2);
+  const mo = twoDigits(text, start + 5);
+  const d = twoDigits(text, start + 8);
+  const h = twoDigits(text, start + 11);
+  const mi = twoDigits(text, start + 14);
+  const s = twoDigits(text, start + 17);
+  const t = text.charCodeAt(start + 10);
+  if (
+    y < 0 || mo < 1 || mo > 12 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 ||
+    text.charCodeAt(start + 4) !== 45 || text.charCodeAt(start + 7) !== 45 ||
+    (t !== 84 && t !== 116) || text.charCodeAt(start + 13) !== 58 || text.charCodeAt(start + 16) !== 58 ||
+    !validDay(y, mo, d)
+  ) {
+    return NaN;
+  }
+  let i = start + 19;
+  let ms = 0;
+  if (i < end && text.charCodeAt(i) === 46) {
+    i++;
+    const fracStart = i;
+    while (i < end) {
+      const f = digit(text, i);
+      if (f < 0) break;
+      if (i - fracStart < 3) ms = ms * 10 + f;
+      i++;
+    }
+    const n = i - fracStart;
+    if (n === 0) return NaN;
+    if (n === 1) ms *= 100;
+    else if (n === 2) ms *= 10;
+  }
+  let offsetMin = 0;
+  if (i === end) {
+    if (requireOffset) return NaN;
+  } else {
+    const z = text.charCodeAt(i);
+    if (z === 90 || z === 122) {
+      i++;
+    } else if (z === 43 || z === 45) {
+      const oh = twoDigits(text, i + 1);
+      const om = twoDigits(text, i + 4);
+      if (oh < 0 || oh > 23 || om < 0 || om > 59 || text.charCodeAt(i + 3) !== 58) return NaN;
+      offsetMin = z === 45 ? -(oh * 60 + om) : oh * 60 + om;
+      i += 6;
+    } else {
+      return NaN;
+    }
+  }
+  if (i !== end) return NaN;
+  return utc(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000;
+}
+
+// One-entry cache: the year of receivedAt changes once a year, so skip a Date allocation per message.
+let cachedYearStart = 0;
+let cachedYearEnd = -1;
+let cachedYear = 1970;
+
+function yearOf(ms: number): number {
+  if (ms >= cachedYearStart && ms < cachedYearEnd) return cachedYear;
+  const y = new Date(ms).getUTCFullYear();
+  if (Number.isNaN(y)) return NaN;
+  cachedYear = y;
+  cachedYearStart = Date.UTC(y, 0, 1);
+  cachedYearEnd = Date.UTC(y + 1, 0, 1);
+  return y;
+}
+
+/**
+ * Instant of a year-less RFC 3164 timestamp (treated as UTC), choosing the year from receivedAt:
+ * a date more than ~1 month ahead of receivedAt is last year's, one more than ~11 months behind is
+ * next year's. Returns NaN if receivedAt is not a valid time.
+ */
+export function inferYear(mo0: number, d: number, h: number, mi: number, s: number, ms: number, receivedAt: number): number {
+  const y = yearOf(receivedAt);
+  if (Number.isNaN(y)) return NaN;
+  const t = Date.UTC(y, mo0, d, h, mi, s, ms);
+  if (t - receivedAt > FUTURE_LIMIT_MS) return Date.UTC(y - 1, mo0, d, h, mi, s, ms);
+  if (receivedAt - t > PAST_LIMIT_MS) return Date.UTC(y + 1, mo0, d, h, mi, s, ms);
+  return t;
+}
