@@ -38,7 +38,11 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private readonly pool: Piscina<FrameTask, TaskResult>;
   private readonly builders = new Map<SourceName, TaskBuilder>();
   private readonly lingerTimers = new Map<SourceName, NodeJS.Timeout>();
-  private readonly waiting: Array<{ task: FrameTask; bytes: number }> = [];
+  private readonly waiting: Array<{ task: FrameTask; bytes: number; seq: number }> = [];
+  /** Results that finished before an earlier task, held so rows leave in arrival order. */
+  private readonly finished = new Map<number, () => void>();
+  private nextSubmitSeq = 0;
+  private nextApplySeq = 0;
   private readonly batchers = new Map<string, StreamBatcher>();
   private readonly delivery: Delivery;
   private readonly maxRunning: number;
@@ -131,7 +135,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
     if (!task) return;
     this.metrics.received.inc({ source }, task.count);
     this.metrics.receivedBytes.inc({ source }, task.data.byteLength);
-    this.waiting.push({ task, bytes: task.data.byteLength });
+    this.waiting.push({ task, bytes: task.data.byteLength, seq: this.nextSubmitSeq++ });
     this.metrics.queueBytes.set(this.queued);
     this.pump();
   }
@@ -142,12 +146,28 @@ export class Pipeline extends EventEmitter implements FrameSink {
       const next = this.waiting.shift();
       if (!next) break;
       this.running++;
-      this.pool.run(next.task, { transferList: transferListOf(next.task) }).then(
-        (result) => this.onResult(next.task.source, next.bytes, result),
-        (err: unknown) => this.onFailure(next.task, next.bytes, err),
+      const { task, bytes, seq } = next;
+      const source = task.source;
+      const count = task.count;
+      this.pool.run(task, { transferList: transferListOf(task) }).then(
+        (result) => this.inOrder(seq, () => this.onResult(source, bytes, result)),
+        (err: unknown) => this.inOrder(seq, () => this.onFailure(source, count, bytes, err)),
       );
     }
     this.metrics.outputBytes.set(this.outputBytes);
+  }
+
+  /**
+   * Workers finish in any order; applying results in submission order keeps
+   * each sender's rows in the order it sent them. At most maxRunning results wait.
+   */
+  private inOrder(seq: number, apply: () => void): void {
+    this.finished.set(seq, apply);
+    for (let next = this.finished.get(this.nextApplySeq); next !== undefined; next = this.finished.get(this.nextApplySeq)) {
+      this.finished.delete(this.nextApplySeq);
+      this.nextApplySeq++;
+      next();
+    }
   }
 
   private onResult(source: SourceName, bytes: number, result: TaskResult): void {
@@ -158,12 +178,12 @@ export class Pipeline extends EventEmitter implements FrameSink {
     this.settle(bytes);
   }
 
-  private onFailure(task: FrameTask, bytes: number, err: unknown): void {
+  private onFailure(source: SourceName, count: number, bytes: number, err: unknown): void {
     // Parsers never throw by contract; reaching here is a bug, so the frames are
     // counted as dropped and the error logged, once per task, not per frame.
     this.metrics.tasks.inc({ outcome: 'error' });
-    this.metrics.dropped.inc({ source: task.source, reason: 'worker_error' }, task.count);
-    this.logger.error({ err, code: errorCodeOf(err), frames: task.count }, 'worker task failed');
+    this.metrics.dropped.inc({ source, reason: 'worker_error' }, count);
+    this.logger.error({ err, code: errorCodeOf(err), frames: count }, 'worker task failed');
     this.settle(bytes);
   }
 
