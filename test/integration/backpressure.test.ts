@@ -41,7 +41,7 @@ async function writeUntilBlocked(socket: Socket, blockedMs: number, limitBytes: 
   return { lines, bytes, blocked: false };
 }
 
-t.test('a slow sink blocks TCP senders and keeps RSS bounded', async (t) => {
+void t.test('a slow sink blocks TCP senders and keeps RSS bounded', async (t) => {
   const agent = await startAgent(
     testConfig({
       sink: { type: 'stdout' },

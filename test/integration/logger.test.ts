@@ -18,7 +18,7 @@ const SENDS = [
   { transport: 'tcp-rfc3164', flags: ['--tcp', '--rfc3164'], priority: 'mail.debug', facility: 'mail', severity: 'debug' },
 ] as const;
 
-t.test('util-linux logger to the running agent', { skip: hasLogger ? false : 'util-linux logger is not installed (apt-get install bsdutils)' }, async (t) => {
+void t.test('util-linux logger to the running agent', { skip: hasLogger ? false : 'util-linux logger is not installed (apt-get install bsdutils)' }, async (t) => {
   const agent = await startAgent(testConfig());
   t.teardown(() => agent.stop('SIGKILL'));
 
@@ -62,7 +62,7 @@ t.test('util-linux logger to the running agent', { skip: hasLogger ? false : 'ut
   t.ok(agent.logs.every((line) => typeof line.component === 'string'), 'every log line names its component');
 });
 
-t.test('a datagram longer than maxMessageBytes is truncated, flagged and counted', async (t) => {
+void t.test('a datagram longer than maxMessageBytes is truncated, flagged and counted', async (t) => {
   const agent = await startAgent(testConfig({ sources: { syslog: { maxMessageBytes: 1024 } } }));
   t.teardown(() => agent.stop('SIGKILL'));
   const dgram = await import('node:dgram');
@@ -77,7 +77,7 @@ t.test('a datagram longer than maxMessageBytes is truncated, flagged and counted
   t.equal(await agent.stop(), 0);
 });
 
-t.test('unparseable input is still a row, flagged and counted by reason', async (t) => {
+void t.test('unparseable input is still a row, flagged and counted by reason', async (t) => {
   const agent = await startAgent(testConfig());
   t.teardown(() => agent.stop('SIGKILL'));
   const net = await import('node:net');

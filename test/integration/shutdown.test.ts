@@ -13,7 +13,7 @@ function line(seq: number): string {
 }
 
 for (const framing of ['lf', 'octet'] as const) {
-  t.test(`SIGTERM mid-stream loses nothing accepted (${framing} framing)`, async (t) => {
+  void t.test(`SIGTERM mid-stream loses nothing accepted (${framing} framing)`, async (t) => {
     const agent = await startAgent(testConfig({ pipeline: { workers: 2 }, batch: { maxAgeMs: 1000 } }));
     t.teardown(() => agent.stop('SIGKILL'));
     const socket = connect(agent.tcpPort, '127.0.0.1');

@@ -32,7 +32,7 @@ const cases = readFileSync(new URL('../fixtures/framing/cases.jsonl', import.met
   .map((line) => JSON.parse(line) as FramingCase);
 
 for (const testCase of cases) {
-  t.test(testCase.name, async (t) => {
+  void t.test(testCase.name, async (t) => {
     const chunks = testCase.chunks.map((chunk) => Buffer.from(expand(chunk), 'latin1'));
     const expected = testCase.frames.map(([text, truncated]): [string, boolean] => [expand(text), truncated]);
     const { frames, framer } = frame(chunks, testCase.maxBytes);
@@ -56,7 +56,7 @@ for (const testCase of cases) {
   });
 }
 
-t.test('a leftover does not keep the whole read chunk alive', async (t) => {
+void t.test('a leftover does not keep the whole read chunk alive', async (t) => {
   const framer = new SyslogStreamFramer(480, () => {});
   framer.push(Buffer.from('<13>done\n<13>partial'));
   t.equal(framer.pendingBytes, '<13>partial'.length);

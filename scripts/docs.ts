@@ -1,0 +1,15 @@
+/**
+ * Regenerates the parts of the docs that come from code: the README's config
+ * reference, metrics list and error codes, and config/asimd.example.yaml.
+ * `npm run docs` writes them; test/docs.test.ts fails when they are stale.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { renderDocs } from '../src/docs.ts';
+
+const root = new URL('../', import.meta.url);
+const readme = new URL('README.md', root);
+const example = new URL('config/asimd.example.yaml', root);
+const rendered = await renderDocs(readFileSync(readme, "utf8"));
+writeFileSync(readme, rendered.readme);
+writeFileSync(example, rendered.exampleYaml);
+process.stdout.write('README.md and config/asimd.example.yaml regenerated\n');
