@@ -6,6 +6,8 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
  */
 export class Metrics {
   readonly registry = new Registry();
+  /** Each bound UDP socket registers a reader of its kernel drop count. */
+  readonly udpDropReaders = new Set<() => number>();
 
   readonly received = new Counter({
     name: 'asimd_messages_received_total',
@@ -47,6 +49,17 @@ export class Metrics {
     help: 'Messages dropped, by source and reason (queue_full, empty_frame, worker_error, shutdown, sink_rejected).',
     labelNames: ['source', 'reason'] as const,
     registers: [this.registry],
+  });
+
+  readonly udpKernelDrops = new Gauge({
+    name: 'asimd_udp_kernel_drops',
+    help: 'Datagrams the kernel dropped because the UDP receive buffer was full (from /proc/net/udp, cumulative since the socket opened). Raise sources.syslog.udp.receiveBufferBytes and net.core.rmem_max if it grows.',
+    registers: [this.registry],
+    collect: () => {
+      let drops = 0;
+      for (const read of this.udpDropReaders) drops += read();
+      this.udpKernelDrops.set(drops);
+    },
   });
 
   readonly framing = new Counter({

@@ -1,4 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import type { SyslogSourceConfig } from '../config/schema.ts';
@@ -10,10 +11,33 @@ import type { Source } from './types.ts';
 
 const SOURCE = 'syslog_udp';
 
+/**
+ * The kernel counts datagrams it dropped for a full receive buffer in the last
+ * column of /proc/net/udp{,6}; those never reach asimd, but operators must see them.
+ */
+export function kernelUdpDrops(port: number, procFiles = ['/proc/net/udp', '/proc/net/udp6']): number {
+  const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let drops = 0;
+  for (const file of procFiles) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[1]?.endsWith(portHex)) drops += Number(fields[fields.length - 1]) || 0;
+    }
+  }
+  return drops;
+}
+
 /** One syslog message per datagram. UDP cannot push back, so a full queue means a counted drop. */
 export class SyslogUdpSource implements Source {
   readonly name = SOURCE;
   private socket: Socket | undefined;
+  private dropReader: (() => number) | undefined;
 
   constructor(
     private readonly config: SyslogSourceConfig,
@@ -62,10 +86,18 @@ export class SyslogUdpSource implements Source {
         resolve();
       });
     });
-    this.logger.info(
-      { address, port, receiveBufferBytes: socket.getRecvBufferSize() },
-      'listening for syslog over UDP',
-    );
+    const boundPort = socket.address().port;
+    this.dropReader = () => kernelUdpDrops(boundPort);
+    this.metrics.udpDropReaders.add(this.dropReader);
+    // Linux reports twice what it granted, and caps the request at net.core.rmem_max without an error.
+    const granted = socket.getRecvBufferSize() / 2;
+    if (granted < this.config.udp.receiveBufferBytes) {
+      this.logger.warn(
+        { requested: this.config.udp.receiveBufferBytes, granted },
+        'the kernel capped the UDP receive buffer; raise net.core.rmem_max to get the configured size',
+      );
+    }
+    this.logger.info({ address, port: boundPort, receiveBufferBytes: granted }, 'listening for syslog over UDP');
   }
 
   address(): { address: string; port: number } | undefined {
@@ -76,6 +108,7 @@ export class SyslogUdpSource implements Source {
   stop(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;
+    if (this.dropReader) this.metrics.udpDropReaders.delete(this.dropReader);
     if (!socket) return Promise.resolve();
     return new Promise((resolve) => socket.close(() => resolve()));
   }
