@@ -17,6 +17,8 @@ const CLI = join(ROOT, 'dist/src/cli/main.js');
 const MESSAGES = Number(process.argv[2] ?? 1_000_000);
 const RUNS = Number(process.argv[3] ?? 3);
 const CLOCK_TICKS = 100;
+/** Extra YAML appended to the agent's config, e.g. ASIMD_BENCH_CONFIG=$'pipeline:\n  queueBytes: 16777216'. */
+const EXTRA_CONFIG = process.env['ASIMD_BENCH_CONFIG'] ?? '';
 
 /** ~250-byte RFC 5424 lines, as in DESIGN.md §6. */
 function payload(count: number): Buffer {
@@ -50,7 +52,7 @@ async function run(data: Buffer): Promise<{ rate: number; cpuPerMillion: number;
   const dir = mkdtempSync(join(tmpdir(), 'asimd-bench-'));
   writeFileSync(
     join(dir, 'asimd.yaml'),
-    `sources:\n  syslog:\n    address: 127.0.0.1\n    port: 0\n    udp:\n      enabled: false\nserver:\n  port: 0\nlog:\n  level: warn\n`,
+    `sources:\n  syslog:\n    address: 127.0.0.1\n    port: 0\n    udp:\n      enabled: false\nserver:\n  port: 0\nlog:\n  level: warn\n${EXTRA_CONFIG}`,
   );
   const child = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'asimd.yaml')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -104,7 +106,8 @@ try {
   // Not a git checkout.
 }
 console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, commit ${commit}`);
-console.log(`${MESSAGES.toLocaleString('en')} messages of ~250 bytes over one TCP connection (LF framing), file sink, default pipeline settings`);
+console.log(`${MESSAGES.toLocaleString('en')} messages of ~250 bytes over one TCP connection (LF framing), file sink`);
+console.log(`config additions: ${EXTRA_CONFIG ? JSON.stringify(EXTRA_CONFIG) : 'none (defaults)'}`);
 const data = payload(MESSAGES);
 const results = [];
 for (let i = 0; i < RUNS; i++) {

@@ -81,13 +81,13 @@ const PipelineSchema = Section(
     }),
     queueBytes: Type.Integer({
       minimum: 1 * MiB,
-      default: 64 * MiB,
+      default: 16 * MiB,
       description:
         'Byte budget of received frames not yet turned into rows. When full, TCP sockets stop being read and UDP datagrams are dropped with reason queue_full.',
     }),
     outputBytes: Type.Integer({
       minimum: 2 * MiB,
-      default: 64 * MiB,
+      default: 32 * MiB,
       description:
         'Byte budget of serialized rows waiting in batchers or at the sink. When full, no new work goes to the pool, so the input queue fills and sources feel it.',
     }),
