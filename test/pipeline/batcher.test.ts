@@ -1,0 +1,73 @@
+import t from 'tap';
+import { StreamBatcher, type BatchLimits } from '../../src/pipeline/batcher.ts';
+import type { RowFraming, StreamRows } from '../../src/pipeline/task.ts';
+import type { Batch } from '../../src/sinks/types.ts';
+
+/** Serialized rows as a worker returns them: each row followed by the separator. */
+function rows(texts: string[], separator: string): StreamRows {
+  const ends: number[] = [];
+  let data = '';
+  for (const text of texts) {
+    data += text + separator;
+    ends.push(Buffer.byteLength(data));
+  }
+  return { stream: 's', data: Buffer.from(data), ends: Uint32Array.from(ends), rows: texts.length };
+}
+
+function collect(framing: RowFraming, limits: BatchLimits): { batcher: StreamBatcher; batches: Batch[] } {
+  const batches: Batch[] = [];
+  return { batcher: new StreamBatcher('s', framing, limits, (batch) => batches.push(batch)), batches };
+}
+
+const row = (n: number, size = 20): string => `{"n":${n},"p":"${'x'.repeat(size)}"}`;
+
+void t.test('flushes on bytes without splitting a row', async (t) => {
+  const { batcher, batches } = collect('ndjson', { maxBytes: 100, maxRows: 1000, maxAgeMs: 60_000 });
+  const texts = Array.from({ length: 10 }, (_, n) => row(n));
+  batcher.append(rows(texts, '\n'));
+  batcher.flush();
+  t.ok(batches.every((batch) => batch.body.length <= 100), 'every body ≤ maxBytes');
+  const lines = batches.flatMap((batch) => batch.body.toString().split('\n').filter(Boolean));
+  t.same(lines, texts, 'all rows, in order, whole');
+  t.equal(batches.reduce((sum, batch) => sum + batch.rows, 0), 10);
+});
+
+void t.test('flushes on row count', async (t) => {
+  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 3, maxAgeMs: 60_000 });
+  batcher.append(rows(Array.from({ length: 7 }, (_, n) => row(n)), '\n'));
+  t.same(batches.map((batch) => batch.rows), [3, 3], 'two full batches flushed at once');
+  batcher.flush();
+  t.same(batches.map((batch) => batch.rows), [3, 3, 1]);
+});
+
+void t.test('flushes on age', async (t) => {
+  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 30 });
+  batcher.append(rows([row(1)], '\n'));
+  t.equal(batches.length, 0, 'not yet');
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  t.equal(batches.length, 1, 'flushed by age');
+  t.equal(batcher.bytes, 0, 'nothing held');
+});
+
+void t.test('json-array framing makes valid JSON bodies within maxBytes', async (t) => {
+  const { batcher, batches } = collect('json-array', { maxBytes: 120, maxRows: 1000, maxAgeMs: 60_000 });
+  const texts = Array.from({ length: 9 }, (_, n) => row(n));
+  batcher.append(rows(texts, ','));
+  batcher.flush();
+  t.ok(batches.length > 1);
+  const parsed = batches.flatMap((batch) => {
+    t.ok(batch.body.length <= 120, 'body ≤ maxBytes');
+    return JSON.parse(batch.body.toString()) as unknown[];
+  });
+  t.same(parsed, texts.map((text) => JSON.parse(text) as unknown));
+});
+
+void t.test('a single row larger than maxBytes goes out alone, not dropped', async (t) => {
+  for (const [framing, separator] of [['ndjson', '\n'], ['json-array', ',']] as const) {
+    const { batcher, batches } = collect(framing, { maxBytes: 64, maxRows: 1000, maxAgeMs: 60_000 });
+    batcher.append(rows([row(1, 5), row(2, 200), row(3, 5)], separator));
+    batcher.flush();
+    t.same(batches.map((batch) => batch.rows), [1, 1, 1], `${framing}: three batches`);
+    if (framing === 'json-array') t.same(JSON.parse(batches[1]?.body.toString() ?? ''), [JSON.parse(row(2, 200))], 'valid JSON array');
+  }
+});
