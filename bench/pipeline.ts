@@ -19,6 +19,8 @@ const RUNS = Number(process.argv[3] ?? 3);
 const CLOCK_TICKS = 100;
 /** Extra YAML appended to the agent's config, e.g. ASIMD_BENCH_CONFIG=$'pipeline:\n  queueBytes: 16777216'. */
 const EXTRA_CONFIG = process.env['ASIMD_BENCH_CONFIG'] ?? '';
+/** Extra node flags for the agent, e.g. ASIMD_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+const NODE_ARGS = (process.env['ASIMD_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
 /** ~250-byte RFC 5424 lines, as in DESIGN.md §6. */
 function payload(count: number): Buffer {
@@ -54,7 +56,7 @@ async function run(data: Buffer): Promise<{ rate: number; cpuPerMillion: number;
     join(dir, 'asimd.yaml'),
     `sources:\n  syslog:\n    address: 127.0.0.1\n    port: 0\n    udp:\n      enabled: false\nserver:\n  port: 0\nlog:\n  level: warn\n${EXTRA_CONFIG}`,
   );
-  const child = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'asimd.yaml')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_ARGS, CLI, 'run', '--config', join(dir, 'asimd.yaml')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (text: string) => (stderr += text));

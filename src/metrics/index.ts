@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -113,11 +114,36 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Set by the pipeline: total worker busy time in ms since start. */
+  poolBusyReader: () => number = () => 0;
+  private lastUtilizationSample = { at: performance.now(), busyMs: 0 };
+
+  readonly poolBusy = new Counter({
+    name: 'asimd_pool_busy_seconds_total',
+    help: 'Time worker threads spent processing tasks. rate() of it divided by asimd_pool_threads is the pool utilization.',
+    registers: [this.registry],
+    collect: () => {
+      this.poolBusy.reset();
+      this.poolBusy.inc(this.poolBusyReader() / 1000);
+    },
+  });
+
   readonly poolUtilization = new Gauge({
     name: 'asimd_pool_utilization',
-    help: 'Share of the pool\'s capacity used since start (piscina utilization, 0..1).',
+    help: 'Share of the worker threads\' time spent processing tasks since the previous scrape (0..1).',
     registers: [this.registry],
+    collect: () => {
+      const now = performance.now();
+      const busyMs = this.poolBusyReader();
+      const threads = this.poolThreadCount || 1;
+      const elapsed = now - this.lastUtilizationSample.at;
+      if (elapsed > 0) this.poolUtilization.set(Math.min(1, (busyMs - this.lastUtilizationSample.busyMs) / (elapsed * threads)));
+      this.lastUtilizationSample = { at: now, busyMs };
+    },
   });
+
+  /** Set by the pipeline along with asimd_pool_threads. */
+  poolThreadCount = 0;
 
   readonly poolThreads = new Gauge({
     name: 'asimd_pool_threads',

@@ -49,6 +49,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private queued = 0;
   /** Frames accepted from sources since start; logged at shutdown to prove nothing was lost. */
   accepted = 0;
+  private busyMs = 0;
   private running = 0;
   private wasFull = false;
   private settledWaiters: Array<() => void> = [];
@@ -71,6 +72,9 @@ export class Pipeline extends EventEmitter implements FrameSink {
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: Number.POSITIVE_INFINITY,
+      // piscina's timing histograms cost main-thread time per task (percentiles on
+      // every read); workers report their busy time instead.
+      recordTiming: false,
       workerData,
     });
     // Two tasks per thread keeps every worker busy without building a second,
@@ -79,6 +83,8 @@ export class Pipeline extends EventEmitter implements FrameSink {
     this.delivery = new Delivery(sink, metrics, logger, () => this.pump());
     metrics.queueLimitBytes.set(config.pipeline.queueBytes);
     metrics.poolThreads.set(this.threads);
+    metrics.poolThreadCount = this.threads;
+    metrics.poolBusyReader = () => this.busyMs;
     this.pool.on('error', (err: unknown) => this.logger.error({ err }, 'worker pool error'));
   }
 
@@ -98,10 +104,6 @@ export class Pipeline extends EventEmitter implements FrameSink {
 
   get rowsDelivered(): number {
     return this.delivery.rowsDelivered;
-  }
-
-  get utilization(): number {
-    return this.pool.utilization;
   }
 
   push(source: SourceName, chunk: Uint8Array, start: number, end: number, peer: string, receivedAt: number, flags: number): void {
@@ -172,6 +174,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
 
   private onResult(source: SourceName, bytes: number, result: TaskResult): void {
     this.metrics.tasks.inc({ outcome: 'ok' });
+    this.busyMs += result.busyMs;
     for (const [format, count] of Object.entries(result.formats)) this.metrics.parsed.inc({ source, format }, count);
     for (const [reason, count] of Object.entries(result.problems)) this.metrics.failed.inc({ source, reason }, count);
     for (const output of result.outputs) this.batcherFor(output.stream).append(output);
@@ -191,7 +194,6 @@ export class Pipeline extends EventEmitter implements FrameSink {
     this.running--;
     this.queued -= bytes;
     this.metrics.queueBytes.set(this.queued);
-    this.metrics.poolUtilization.set(this.pool.utilization);
     if (this.wasFull && !this.full) {
       this.wasFull = false;
       this.emit('drain');

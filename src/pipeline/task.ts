@@ -45,4 +45,6 @@ export interface TaskResult {
   formats: Record<string, number>;
   /** Messages that parsed with a problem, by reason code (no_pri, bad_timestamp, …). */
   problems: Record<string, number>;
+  /** Time the worker spent on the task, for the pool's busy-time counter. */
+  busyMs: number;
 }

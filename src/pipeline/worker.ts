@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import { parseSyslog } from '../../parsers/syslog/index.ts';
 import { toSyslogRow } from '../../parsers/tables/syslog.ts';
@@ -74,6 +75,7 @@ class MovableResult {
 }
 
 export default function processFrames(task: FrameTask): unknown {
+  const startedAt = performance.now();
   const bytes = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   const syslog = new RowWriter(options.streams.syslog, options.rowSeparator, bytes.length * 2 + task.count * 320, task.count);
   const formats: Record<string, number> = {};
@@ -94,6 +96,6 @@ export default function processFrames(task: FrameTask): unknown {
     });
     syslog.write(JSON.stringify(row));
   }
-  const movable = new MovableResult({ outputs: [syslog.finish()], formats, problems });
+  const movable = new MovableResult({ outputs: [syslog.finish()], formats, problems, busyMs: performance.now() - startedAt });
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);
 }
