@@ -1,4 +1,6 @@
+import { buildConfig } from './config/load.ts';
 import { renderConfigReference, renderExampleYaml } from './config/reference.ts';
+import { renderDcrTemplate } from './dcr/template.ts';
 import { ERROR_CODES } from './errors/index.ts';
 import { Metrics } from './metrics/index.ts';
 
@@ -32,9 +34,9 @@ export function renderErrorCodes(): string {
   return lines.join('\n');
 }
 
-export async function renderDocs(readme: string): Promise<{ readme: string; exampleYaml: string }> {
+export async function renderDocs(readme: string): Promise<{ readme: string; exampleYaml: string; dcrTemplate: string }> {
   let next = replaceBlock(readme, 'config-reference', renderConfigReference());
   next = replaceBlock(next, 'metrics', await renderMetricsList());
   next = replaceBlock(next, 'error-codes', renderErrorCodes());
-  return { readme: next, exampleYaml: renderExampleYaml() };
+  return { readme: next, exampleYaml: renderExampleYaml(), dcrTemplate: renderDcrTemplate(buildConfig({}, {}).streams) };
 }

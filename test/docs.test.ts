@@ -15,6 +15,7 @@ void t.test('README and config/asimd.example.yaml are up to date with the code',
   const rendered = await renderDocs(readme);
   t.equal(readme, rendered.readme, 'README.md is current (npm run docs)');
   t.equal(readFileSync(new URL('config/asimd.example.yaml', root), 'utf8'), rendered.exampleYaml, 'asimd.example.yaml is current (npm run docs)');
+  t.equal(readFileSync(new URL('config/dcr/asimd.dcr.json', root), 'utf8'), rendered.dcrTemplate, 'config/dcr/asimd.dcr.json is current (npm run docs)');
 });
 
 void t.test('every error code is documented in the README', async (t) => {

@@ -1,0 +1,104 @@
+import { SYSLOG_COLUMNS, type ColumnType } from '../../parsers/tables/syslog.ts';
+import type { Config } from '../config/schema.ts';
+
+/*
+ * The Data Collection Rule asimd needs, as an ARM template: one Custom-<Table>
+ * input stream per table the agent emits, declared with exactly the columns the
+ * row builders write, and a data flow into the built-in table. The emulator
+ * reads the same file, so a column the agent emits but the DCR lacks fails a
+ * test here as it would fail in Azure.
+ */
+
+export interface TableStream {
+  /** Key under `streams` in the config. */
+  key: keyof Config['streams'];
+  /** The built-in table the data flow writes to. */
+  table: string;
+  columns: ReadonlyArray<{ name: string; type: ColumnType }>;
+}
+
+/** One line per table asimd emits. */
+export const TABLE_STREAMS: readonly TableStream[] = [{ key: 'syslog', table: 'Syslog', columns: SYSLOG_COLUMNS }];
+
+export interface StreamDeclaration {
+  columns: Array<{ name: string; type: ColumnType }>;
+}
+
+export interface DcrTemplate {
+  $schema: string;
+  contentVersion: string;
+  parameters: Record<string, { type: string; defaultValue?: string; metadata: { description: string } }>;
+  resources: Array<{
+    type: 'Microsoft.Insights/dataCollectionRules';
+    apiVersion: string;
+    name: string;
+    location: string;
+    kind: 'Direct';
+    properties: {
+      description: string;
+      streamDeclarations: Record<string, StreamDeclaration>;
+      destinations: { logAnalytics: Array<{ workspaceResourceId: string; name: string }> };
+      dataFlows: Array<{ streams: string[]; destinations: string[]; transformKql: string; outputStream: string }>;
+    };
+  }>;
+  outputs: Record<string, { type: string; value: string }>;
+}
+
+const DESTINATION = 'sentinelWorkspace';
+
+export function dcrTemplate(streams: Config['streams']): DcrTemplate {
+  const streamDeclarations: Record<string, StreamDeclaration> = {};
+  const dataFlows: DcrTemplate['resources'][number]['properties']['dataFlows'] = [];
+  for (const { key, table, columns } of TABLE_STREAMS) {
+    const stream = streams[key];
+    streamDeclarations[stream] = { columns: columns.map(({ name, type }) => ({ name, type })) };
+    dataFlows.push({ streams: [stream], destinations: [DESTINATION], transformKql: 'source', outputStream: `Microsoft-${table}` });
+  }
+  return {
+    $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+    contentVersion: '1.0.0.0',
+    parameters: {
+      dataCollectionRuleName: { type: 'string', defaultValue: 'asimd', metadata: { description: 'Name of the data collection rule.' } },
+      location: { type: 'string', defaultValue: '[resourceGroup().location]', metadata: { description: 'Region; the same as the workspace.' } },
+      workspaceResourceId: {
+        type: 'string',
+        metadata: { description: 'Resource id of the Log Analytics workspace Microsoft Sentinel uses.' },
+      },
+    },
+    resources: [
+      {
+        type: 'Microsoft.Insights/dataCollectionRules',
+        apiVersion: '2023-03-11',
+        name: "[parameters('dataCollectionRuleName')]",
+        location: "[parameters('location')]",
+        kind: 'Direct',
+        properties: {
+          description: 'asimd: rows posted through the Logs Ingestion API to Sentinel tables.',
+          streamDeclarations,
+          destinations: { logAnalytics: [{ workspaceResourceId: "[parameters('workspaceResourceId')]", name: DESTINATION }] },
+          dataFlows,
+        },
+      },
+    ],
+    outputs: {
+      immutableId: {
+        type: 'string',
+        value: "[reference(resourceId('Microsoft.Insights/dataCollectionRules', parameters('dataCollectionRuleName'))).immutableId]",
+      },
+      logsIngestionEndpoint: {
+        type: 'string',
+        value: "[reference(resourceId('Microsoft.Insights/dataCollectionRules', parameters('dataCollectionRuleName'))).endpoints.logsIngestion]",
+      },
+    },
+  };
+}
+
+/** The stream declarations of a DCR template (what the emulator enforces). */
+export function streamDeclarationsOf(template: DcrTemplate): Record<string, StreamDeclaration> {
+  const rule = template.resources.find((resource) => resource.type === 'Microsoft.Insights/dataCollectionRules');
+  return rule?.properties.streamDeclarations ?? {};
+}
+
+export function renderDcrTemplate(streams: Config['streams']): string {
+  return `${JSON.stringify(dcrTemplate(streams), null, 2)}\n`;
+}
