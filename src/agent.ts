@@ -30,7 +30,7 @@ export class Agent {
   static async start(config: Config, rootLogger: Logger): Promise<Agent> {
     const logger = rootLogger.child({ component: 'agent' });
     const metrics = new Metrics();
-    const sink = createSink(config.sink);
+    const sink = createSink(config, { metrics, logger: rootLogger });
     await sink.start();
     const pipeline = new Pipeline(config, sink, metrics, rootLogger.child({ component: 'pipeline' }));
     const agent = new Agent(config, logger, metrics, sink, pipeline, createSources(config, metrics, rootLogger));
@@ -63,7 +63,7 @@ export class Agent {
 
   notReadyReason(): string | null {
     if (!this.accepting) return 'sources are not accepting';
-    if (!this.sink.ready()) return `sink ${this.sink.name} is not accepting batches`;
+    if (!this.sink.ready()) return `sink ${this.sink.name}: ${this.sink.notReadyReason?.() ?? 'not accepting batches'}`;
     return null;
   }
 

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { AzureSinkSchema } from '../sinks/azure-logs-ingestion/config.ts';
 
 /*
  * The one schema of asimd's configuration. Defaults and descriptions live here and
@@ -118,6 +119,12 @@ const BatchSchema = Section(
     }),
     maxRows: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Flush a batch when it holds this many rows.' }),
     maxAgeMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 1000, description: 'Flush a batch when its oldest row has waited this long.' }),
+    maxSpanMs: Type.Integer({
+      minimum: 1000,
+      maximum: 1_800_000,
+      default: 1_800_000,
+      description: 'Largest TimeGenerated span of the rows in one batch (the Logs Ingestion API rejects calls spanning more than 30 minutes).',
+    }),
   },
   'Batching per output stream.',
 );
@@ -142,13 +149,44 @@ const FileSinkSchema = Section(
 
 const SinkSchema = Section(
   {
-    type: Type.Union([Type.Literal('file'), Type.Literal('stdout')], {
+    type: Type.Union([Type.Literal('azure-logs-ingestion'), Type.Literal('file'), Type.Literal('stdout')], {
       default: 'file',
-      description: 'Where rows go: file (NDJSON per stream) or stdout (NDJSON; logs stay on stderr).',
+      description:
+        'Where rows go: azure-logs-ingestion (Microsoft Sentinel through the Logs Ingestion API, or the emulator), file (NDJSON per stream) or stdout (NDJSON; logs stay on stderr).',
     }),
+    azure: AzureSinkSchema,
     file: FileSinkSchema,
   },
   'Where batches are delivered.',
+);
+
+const DeliverySchema = Section(
+  {
+    maxRetryDelayMs: Type.Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      default: 30_000,
+      description: 'Ceiling of the exponential backoff (with full jitter) between retries of a failed batch.',
+    }),
+    maxDataAgeMs: Type.Integer({
+      minimum: 60_000,
+      default: 172_800_000,
+      description:
+        'A failing batch is retried until it is this old (default 2 days: the Logs Ingestion API replaces older TimeGenerated values anyway); then it is dropped and counted with reason max_age. Until then nothing is dropped for running out of retries.',
+    }),
+  },
+  'Retry policy between the batchers and the sink.',
+);
+
+const DeadLetterSchema = Section(
+  {
+    directory: Type.String({
+      minLength: 1,
+      default: 'data/deadletter',
+      description: 'Rows the destination refuses for good (a 400 isolated to them) are written here with the error: <directory>/<stream>.ndjson.',
+    }),
+  },
+  'The dead-letter store.',
 );
 
 const ServerSchema = Section(
@@ -189,6 +227,8 @@ export const ConfigSchema = Type.Object(
     batch: BatchSchema,
     streams: StreamsSchema,
     sink: SinkSchema,
+    delivery: DeliverySchema,
+    deadLetter: DeadLetterSchema,
     server: ServerSchema,
     log: LogSchema,
     shutdown: ShutdownSchema,

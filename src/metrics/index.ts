@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Every counter asimd exports, created once. Components receive this object and
@@ -172,10 +172,53 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly sinkErrors = new Counter({
-    name: 'asimd_sink_errors_total',
-    help: 'Failed sink attempts, by sink and reason; each is retried with backoff.',
+  readonly sinkRetries = new Counter({
+    name: 'asimd_sink_retries_total',
+    help: 'Sink attempts that will be retried, by sink and reason (e.g. status_503, status_429, network, unauthorized, write_error).',
     labelNames: ['sink', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sinkSplits = new Counter({
+    name: 'asimd_sink_splits_total',
+    help: 'Batches split in two and sent again, by sink and reason (status_413, status_400 while isolating bad rows).',
+    labelNames: ['sink', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deadLettered = new Counter({
+    name: 'asimd_rows_dead_lettered_total',
+    help: 'Rows the destination refused for good, written to the dead-letter store with the error, by stream and reason.',
+    labelNames: ['stream', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requests = new Counter({
+    name: 'asimd_sink_requests_total',
+    help: 'HTTP requests to the Logs Ingestion API, by stream and status (a number, or network/timeout).',
+    labelNames: ['stream', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestBytes = new Counter({
+    name: 'asimd_sink_request_bytes_total',
+    help: 'Request body bytes sent to the Logs Ingestion API, by stream and encoding (raw JSON, gzip on the wire).',
+    labelNames: ['stream', 'encoding'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestSeconds = new Histogram({
+    name: 'asimd_sink_request_duration_seconds',
+    help: 'Latency of Logs Ingestion API requests, by stream.',
+    labelNames: ['stream'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly tokenRefreshes = new Counter({
+    name: 'asimd_token_refreshes_total',
+    help: 'Entra ID token fetches, by outcome (ok, error).',
+    labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
 

@@ -6,6 +6,8 @@ export interface BatchLimits {
   maxBytes: number;
   maxRows: number;
   maxAgeMs: number;
+  /** Largest TimeGenerated span within one batch. */
+  maxSpanMs: number;
 }
 
 const OPEN_BRACKET = 0x5b;
@@ -13,13 +15,17 @@ const CLOSE_BRACKET = 0x5d;
 
 /**
  * Collects one stream's serialized rows into bodies of at most maxBytes and
- * maxRows, flushing on size, count or age. Rows arrive already serialized, so
- * this only copies contiguous byte ranges.
+ * maxRows whose TimeGenerated values span at most maxSpanMs, flushing on size,
+ * count, span or age. Rows arrive already serialized, so this only copies
+ * byte ranges and offsets.
  */
 export class StreamBatcher {
   private buffer: Buffer;
+  private ends: Uint32Array;
   private length: number;
   private rows = 0;
+  private minTime = Number.POSITIVE_INFINITY;
+  private maxTime = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private readonly prefix: number;
 
@@ -31,6 +37,7 @@ export class StreamBatcher {
   ) {
     this.prefix = framing === 'json-array' ? 1 : 0;
     this.buffer = this.freshBuffer();
+    this.ends = new Uint32Array(limits.maxRows);
     this.length = this.prefix;
   }
 
@@ -46,31 +53,45 @@ export class StreamBatcher {
   }
 
   append(output: StreamRows): void {
-    const { data, ends } = output;
+    const { data, ends, times } = output;
     let row = 0;
     let start = 0;
     while (row < output.rows) {
       const room = this.limits.maxBytes - this.length;
       const rowRoom = this.limits.maxRows - this.rows;
+      let minTime = this.minTime;
+      let maxTime = this.maxTime;
       let last = row;
-      while (last < output.rows && last - row < rowRoom && (ends[last] ?? 0) - start <= room) last++;
+      while (last < output.rows && last - row < rowRoom && (ends[last] ?? 0) - start <= room) {
+        const time = times[last] ?? 0;
+        const nextMin = time < minTime ? time : minTime;
+        const nextMax = time > maxTime ? time : maxTime;
+        if (nextMax - nextMin > this.limits.maxSpanMs) break;
+        minTime = nextMin;
+        maxTime = nextMax;
+        last++;
+      }
       if (last === row) {
         if (this.rows > 0) {
           this.flush();
           continue;
         }
         // A single row larger than a whole batch still goes out, alone, so the
-        // sink can decide (the Logs Ingestion sink truncates fields).
+        // sink decides (the Logs Ingestion sink dead-letters it on 413).
         const end = ends[row] ?? start;
-        this.deliver(this.frame(Buffer.from(data.subarray(start, end)), 1));
+        this.deliver(this.single(data.subarray(start, end)));
         start = end;
         row++;
         continue;
       }
       const end = ends[last - 1] ?? start;
+      const shift = this.length - start;
+      for (let i = row; i < last; i++) this.ends[this.rows + i - row] = (ends[i] ?? 0) + shift;
       this.buffer.set(data.subarray(start, end), this.length);
       this.length += end - start;
       this.rows += last - row;
+      this.minTime = minTime;
+      this.maxTime = maxTime;
       start = end;
       row = last;
       if (this.rows >= this.limits.maxRows || this.length >= this.limits.maxBytes) this.flush();
@@ -80,16 +101,13 @@ export class StreamBatcher {
     }
   }
 
-  /** Wraps a run of serialized rows as a body in this stream's framing. */
-  private frame(rows: Buffer, count: number): Batch {
-    if (this.framing === 'json-array') {
-      const body = Buffer.allocUnsafe(rows.length + 1);
-      body[0] = OPEN_BRACKET;
-      rows.copy(body, 1);
-      body[body.length - 1] = CLOSE_BRACKET;
-      return { stream: this.stream, body, rows: count };
-    }
-    return { stream: this.stream, body: rows, rows: count };
+  /** One serialized row (with its separator) as a batch of its own. */
+  private single(row: Uint8Array): Batch {
+    const body = Buffer.allocUnsafe(this.prefix + row.length);
+    if (this.prefix) body[0] = OPEN_BRACKET;
+    body.set(row, this.prefix);
+    if (this.prefix) body[body.length - 1] = CLOSE_BRACKET;
+    return { stream: this.stream, body, rows: 1, framing: this.framing, ends: Uint32Array.of(body.length), createdAt: Date.now() };
   }
 
   flush(): void {
@@ -99,15 +117,24 @@ export class StreamBatcher {
     }
     if (this.rows === 0) return;
     // The last row's separator becomes the closing bracket of a JSON array.
-    if (this.framing === 'json-array') this.buffer[this.length - 1] = CLOSE_BRACKET;
+    if (this.prefix) this.buffer[this.length - 1] = CLOSE_BRACKET;
     // A small batch (an age flush at low rates) is copied out so an idle stream
     // does not pin a whole maxBytes buffer while the sink works.
-    const body =
-      this.length < this.buffer.length / 2 ? Buffer.from(this.buffer.subarray(0, this.length)) : this.buffer.subarray(0, this.length);
-    const batch: Batch = { stream: this.stream, body, rows: this.rows };
-    if (body.buffer === this.buffer.buffer) this.buffer = this.freshBuffer();
+    const small = this.length < this.buffer.length / 2;
+    const body = small ? Buffer.from(this.buffer.subarray(0, this.length)) : this.buffer.subarray(0, this.length);
+    const batch: Batch = {
+      stream: this.stream,
+      body,
+      rows: this.rows,
+      framing: this.framing,
+      ends: this.ends.slice(0, this.rows),
+      createdAt: Date.now(),
+    };
+    if (!small) this.buffer = this.freshBuffer();
     this.length = this.prefix;
     this.rows = 0;
+    this.minTime = Number.POSITIVE_INFINITY;
+    this.maxTime = Number.NEGATIVE_INFINITY;
     this.deliver(batch);
   }
 }

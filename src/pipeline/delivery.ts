@@ -1,22 +1,30 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/index.ts';
+import { halves } from '../sinks/batch.ts';
 import type { Batch, Sink } from '../sinks/types.ts';
+import type { DeadLetterStore } from './dead-letter.ts';
 
 export interface RetryPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
+  /** A batch still failing this long after it was cut is given up, counted with reason max_age. */
+  maxDataAgeMs: number;
 }
 
-const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 100, maxDelayMs: 30_000 };
+const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 100, maxDelayMs: 30_000, maxDataAgeMs: 2 * 24 * 3600 * 1000 };
 
 interface StreamQueue {
+  stream: string;
   batches: Batch[];
-  busy: boolean;
+  inFlight: number;
 }
 
 /**
- * Owns retry: the sink only returns a verdict for one attempt. Batches of one
- * stream go out in order, one at a time; streams proceed independently.
+ * Owns retry: the sink only returns a verdict for one attempt. retry → back
+ * off (Retry-After when the sink has one, else exponential with full jitter);
+ * split → send the halves, so a 400 bisects down to the rows at fault; reject
+ * → dead-letter store. Each stream has at most sink.concurrencyFor(stream)
+ * batches in flight; with one, its batches go out in order.
  */
 export class Delivery {
   private readonly queues = new Map<string, StreamQueue>();
@@ -30,6 +38,7 @@ export class Delivery {
     private readonly sink: Sink,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    private readonly deadLetter: DeadLetterStore,
     private readonly onSettled: (bytes: number) => void,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
@@ -42,66 +51,96 @@ export class Delivery {
   enqueue(batch: Batch): void {
     let queue = this.queues.get(batch.stream);
     if (!queue) {
-      queue = { batches: [], busy: false };
+      queue = { stream: batch.stream, batches: [], inFlight: 0 };
       this.queues.set(batch.stream, queue);
     }
     queue.batches.push(batch);
     this.pendingBytes += batch.body.length;
-    void this.run(queue);
+    this.pump(queue);
   }
 
-  private async run(queue: StreamQueue): Promise<void> {
-    if (queue.busy) return;
-    queue.busy = true;
-    while (queue.batches.length > 0) {
-      const batch = queue.batches[0] as Batch;
-      await this.deliver(batch);
-      queue.batches.shift();
-      this.pendingBytes -= batch.body.length;
-      this.onSettled(batch.body.length);
-    }
-    queue.busy = false;
-    if (this.pendingBytes === 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const wake of waiters) wake();
+  private pump(queue: StreamQueue): void {
+    const limit = this.sink.concurrencyFor?.(queue.stream) ?? 1;
+    while (queue.inFlight < limit && queue.batches.length > 0) {
+      const batch = queue.batches.shift() as Batch;
+      queue.inFlight++;
+      void this.deliver(batch).then(() => {
+        queue.inFlight--;
+        this.pendingBytes -= batch.body.length;
+        this.onSettled(batch.body.length);
+        this.pump(queue);
+        if (this.pendingBytes === 0) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const wake of waiters) wake();
+        }
+      });
     }
   }
 
   private async deliver(batch: Batch): Promise<void> {
     const sink = this.sink.name;
     for (let attempt = 0; ; attempt++) {
-      const verdict = await this.sink.send(batch);
+      let verdict;
+      try {
+        verdict = await this.sink.send(batch);
+      } catch (err) {
+        // Sinks answer with verdicts; an exception is a bug, retried like a network error.
+        verdict = { kind: 'retry', reason: 'sink_exception' } as const;
+        this.logger.error({ err }, 'sink threw instead of returning a verdict');
+      }
       switch (verdict.kind) {
         case 'ok':
           this.rowsDelivered += batch.rows;
           this.metrics.batches.inc({ sink, stream: batch.stream });
           this.metrics.batchBytes.inc({ sink, stream: batch.stream }, batch.body.length);
           this.metrics.rows.inc({ sink, stream: batch.stream }, batch.rows);
-          if (attempt > 0) this.logger.info({ stream: batch.stream, attempts: attempt + 1 }, 'sink recovered');
+          if (attempt > 0) this.logger.info({ stream: batch.stream, attempts: attempt + 1 }, 'batch delivered after retrying');
           return;
         case 'retry': {
-          this.metrics.sinkErrors.inc({ sink, reason: verdict.reason });
-          if (attempt === 0) this.logger.warn({ stream: batch.stream, reason: verdict.reason }, 'sink attempt failed; retrying with backoff');
-          if (this.stopped) {
-            this.metrics.dropped.inc({ source: 'sink', reason: 'shutdown' }, batch.rows);
+          this.metrics.sinkRetries.inc({ sink, reason: verdict.reason });
+          if (attempt === 0) this.logger.warn({ stream: batch.stream, reason: verdict.reason }, 'sink attempt failed; retrying');
+          if (this.stopped || Date.now() - batch.createdAt > this.retry.maxDataAgeMs) {
+            const reason = this.stopped ? 'shutdown' : 'max_age';
+            this.metrics.dropped.inc({ source: 'sink', reason }, batch.rows);
+            this.logger.error({ stream: batch.stream, rows: batch.rows, reason, lastError: verdict.reason }, 'gave up on a batch');
             return;
           }
-          // Full jitter: spread retries of many agents instead of synchronizing them.
+          // Full jitter spreads the retries of many agents instead of synchronizing them.
           const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** Math.min(attempt, 20));
           await this.sleep(verdict.afterMs ?? Math.random() * ceiling);
           break;
         }
         case 'split':
+          this.metrics.sinkSplits.inc({ sink, reason: verdict.reason });
+          if (batch.rows > 1) {
+            const [first, second] = halves(batch);
+            await this.deliver(first);
+            await this.deliver(second);
+            return;
+          }
+          await this.reject(batch, verdict.reason, `a single row is refused: ${verdict.reason}`);
+          return;
         case 'reject':
-          this.metrics.dropped.inc({ source: 'sink', reason: 'sink_rejected' }, batch.rows);
-          this.logger.error({ stream: batch.stream, rows: batch.rows, reason: verdict.reason }, 'sink rejected a batch');
+          await this.reject(batch, verdict.reason, verdict.error);
           return;
       }
     }
   }
 
+  private async reject(batch: Batch, reason: string, error: string): Promise<void> {
+    try {
+      await this.deadLetter.write(batch, reason, error);
+      this.metrics.deadLettered.inc({ stream: batch.stream, reason }, batch.rows);
+      this.logger.warn({ stream: batch.stream, rows: batch.rows, reason, error }, 'rows refused by the destination were dead-lettered');
+    } catch (err) {
+      this.metrics.dropped.inc({ source: 'sink', reason: 'dead_letter_failed' }, batch.rows);
+      this.logger.error({ err, stream: batch.stream, rows: batch.rows, reason }, 'could not write refused rows to the dead-letter store');
+    }
+  }
+
   private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = (): void => {
         clearTimeout(timer);

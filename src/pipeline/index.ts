@@ -7,6 +7,7 @@ import { errorCodeOf } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { Batch, Sink } from '../sinks/types.ts';
 import { StreamBatcher } from './batcher.ts';
+import { DeadLetterStore } from './dead-letter.ts';
 import { Delivery } from './delivery.ts';
 import type { FrameTask, SourceName, TaskResult, WorkerOptions } from './task.ts';
 import { TaskBuilder, transferListOf } from './task-builder.ts';
@@ -45,6 +46,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private nextApplySeq = 0;
   private readonly batchers = new Map<string, StreamBatcher>();
   private readonly delivery: Delivery;
+  private readonly deadLetter: DeadLetterStore;
   private readonly maxRunning: number;
   private queued = 0;
   /** Frames accepted from sources since start; logged at shutdown to prove nothing was lost. */
@@ -80,7 +82,12 @@ export class Pipeline extends EventEmitter implements FrameSink {
     // Two tasks per thread keeps every worker busy without building a second,
     // unbudgeted queue inside piscina.
     this.maxRunning = this.threads * 2;
-    this.delivery = new Delivery(sink, metrics, logger, () => this.pump());
+    this.deadLetter = new DeadLetterStore(config.deadLetter.directory);
+    this.delivery = new Delivery(sink, metrics, logger, this.deadLetter, () => this.pump(), {
+      baseDelayMs: 100,
+      maxDelayMs: config.delivery.maxRetryDelayMs,
+      maxDataAgeMs: config.delivery.maxDataAgeMs,
+    });
     metrics.queueLimitBytes.set(config.pipeline.queueBytes);
     metrics.poolThreads.set(this.threads);
     metrics.poolThreadCount = this.threads;
@@ -234,5 +241,6 @@ export class Pipeline extends EventEmitter implements FrameSink {
     for (const timer of this.lingerTimers.values()) clearTimeout(timer);
     this.lingerTimers.clear();
     await this.pool.destroy();
+    await this.deadLetter.close();
   }
 }

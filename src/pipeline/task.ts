@@ -36,6 +36,8 @@ export interface StreamRows {
   data: Uint8Array;
   /** End offset (after the separator) of each row. */
   ends: Uint32Array;
+  /** TimeGenerated of each row, ms since the epoch: batches keep within a time span. */
+  times: Float64Array;
   rows: number;
 }
 

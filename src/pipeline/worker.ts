@@ -17,6 +17,7 @@ const options = Piscina.workerData as WorkerOptions;
 class RowWriter {
   private buffer: Buffer;
   private ends: Uint32Array;
+  private times: Float64Array;
   private length = 0;
   private rows = 0;
 
@@ -28,9 +29,10 @@ class RowWriter {
   ) {
     this.buffer = Buffer.allocUnsafeSlow(Math.max(initialBytes, 4096));
     this.ends = new Uint32Array(Math.max(initialRows, 16));
+    this.times = new Float64Array(this.ends.length);
   }
 
-  write(json: string): void {
+  write(json: string, time: number): void {
     // Worst case three bytes per UTF-16 unit, plus the separator.
     const worst = json.length * 3 + 1;
     if (this.length + worst > this.buffer.length) this.grow(this.length + worst);
@@ -40,7 +42,11 @@ class RowWriter {
       const ends = new Uint32Array(this.ends.length * 2);
       ends.set(this.ends);
       this.ends = ends;
+      const times = new Float64Array(ends.length);
+      times.set(this.times);
+      this.times = times;
     }
+    this.times[this.rows] = time;
     this.ends[this.rows++] = this.length;
   }
 
@@ -55,6 +61,7 @@ class RowWriter {
       stream: this.stream,
       data: new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.length),
       ends: this.ends.subarray(0, this.rows),
+      times: this.times.subarray(0, this.rows),
       rows: this.rows,
     };
   }
@@ -67,7 +74,7 @@ function increment(counts: Record<string, number>, key: string): void {
 class MovableResult {
   constructor(private readonly result: TaskResult) {}
   get [Piscina.transferableSymbol](): ArrayBufferLike[] {
-    return this.result.outputs.flatMap((output) => [output.data.buffer, output.ends.buffer]);
+    return this.result.outputs.flatMap((output) => [output.data.buffer, output.ends.buffer, output.times.buffer]);
   }
   get [Piscina.valueSymbol](): TaskResult {
     return this.result;
@@ -94,7 +101,7 @@ export default function processFrames(task: FrameTask): unknown {
       receivedAt,
       truncated: ((task.flags[i] ?? 0) & FRAME_TRUNCATED) !== 0,
     });
-    syslog.write(JSON.stringify(row));
+    syslog.write(JSON.stringify(row), message.timestamp ?? receivedAt);
   }
   const movable = new MovableResult({ outputs: [syslog.finish()], formats, problems, busyMs: performance.now() - startedAt });
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);

@@ -5,14 +5,25 @@ export interface Batch {
   /** A complete body in the sink's framing: NDJSON lines, or one JSON array. */
   body: Buffer;
   rows: number;
+  framing: RowFraming;
+  /**
+   * End of each row in `body`, just past the byte that follows it (the
+   * separator, or the closing bracket of a JSON array). Lets a batch be split
+   * or a row be picked out without parsing JSON.
+   */
+  ends: Uint32Array;
+  /** When the batch was cut, ms since the epoch: retries stop at sink.azure.maxDataAgeMs. */
+  createdAt: number;
 }
 
 /** What a sink says about one attempt; a separate policy (Delivery) acts on it. */
 export type SinkVerdict =
   | { kind: 'ok' }
   | { kind: 'retry'; reason: string; afterMs?: number }
+  /** Send the batch again as two halves (413, or a 400 that may come from one row). */
   | { kind: 'split'; reason: string }
-  | { kind: 'reject'; reason: string };
+  /** The destination refuses these rows for good: they go to the dead-letter store. */
+  | { kind: 'reject'; reason: string; error: string };
 
 export interface Sink {
   readonly name: string;
@@ -21,6 +32,10 @@ export interface Sink {
   start(): Promise<void>;
   /** True while the sink accepts batches (for /readyz). */
   ready(): boolean;
+  /** Why the sink is not ready, for /readyz and logs. */
+  notReadyReason?(): string | undefined;
+  /** Batches of one stream in flight at once (default 1, which keeps them in order). */
+  concurrencyFor?(stream: string): number;
   send(batch: Batch): Promise<SinkVerdict>;
   close(): Promise<void>;
 }

@@ -40,7 +40,7 @@ void t.test('validate: a valid file exits 0', async (t) => {
 void t.test('validate: an invalid file exits 78 with one line per problem, naming its path', async (t) => {
   const result = asimd('validate', '--config', write('bad.yaml', 'sources:\n  syslog:\n    port: 70000\n    bogus: 1\nsink:\n  type: kafka\n'));
   t.equal(result.status, 78);
-  t.same(result.stderr.trim().split('\n').sort(), ['sink.type: must be one of "file", "stdout"', 'sources.syslog.bogus: unknown key', 'sources.syslog.port: must be ≤ 65535']);
+  t.same(result.stderr.trim().split('\n').sort(), ['sink.type: must be one of "azure-logs-ingestion", "file", "stdout"', 'sources.syslog.bogus: unknown key', 'sources.syslog.port: must be ≤ 65535']);
 });
 
 void t.test('validate: a missing file and bad YAML exit 78', async (t) => {

@@ -42,7 +42,7 @@ const INVALID: Array<[string, unknown, string[]]> = [
   ['unknown key', { sources: { syslog: { prot: 514 } } }, ['sources.syslog.prot: unknown key']],
   ['unknown top-level key', { sinks: {} }, ['sinks: unknown key']],
   ['wrong type', { sources: { syslog: { udp: { enabled: 'yes' } } } }, ['sources.syslog.udp.enabled: must be boolean']],
-  ['enum', { sink: { type: 'kafka' } }, ['sink.type: must be one of "file", "stdout"']],
+  ['enum', { sink: { type: 'kafka' } }, ['sink.type: must be one of "azure-logs-ingestion", "file", "stdout"']],
   ['batch above the API limit', { batch: { maxBytes: 2 * 1024 * 1024 } }, ['batch.maxBytes: must be ≤ 1048576']],
   ['non-integer', { pipeline: { workers: 1.5 } }, ['pipeline.workers: must be integer']],
   [

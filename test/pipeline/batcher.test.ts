@@ -4,14 +4,14 @@ import type { RowFraming, StreamRows } from '../../src/pipeline/task.ts';
 import type { Batch } from '../../src/sinks/types.ts';
 
 /** Serialized rows as a worker returns them: each row followed by the separator. */
-function rows(texts: string[], separator: string): StreamRows {
+function rows(texts: string[], separator: string, times: number[] = texts.map(() => 0)): StreamRows {
   const ends: number[] = [];
   let data = '';
   for (const text of texts) {
     data += text + separator;
     ends.push(Buffer.byteLength(data));
   }
-  return { stream: 's', data: Buffer.from(data), ends: Uint32Array.from(ends), rows: texts.length };
+  return { stream: 's', data: Buffer.from(data), ends: Uint32Array.from(ends), times: Float64Array.from(times), rows: texts.length };
 }
 
 function collect(framing: RowFraming, limits: BatchLimits): { batcher: StreamBatcher; batches: Batch[] } {
@@ -22,7 +22,7 @@ function collect(framing: RowFraming, limits: BatchLimits): { batcher: StreamBat
 const row = (n: number, size = 20): string => `{"n":${n},"p":"${'x'.repeat(size)}"}`;
 
 void t.test('flushes on bytes without splitting a row', async (t) => {
-  const { batcher, batches } = collect('ndjson', { maxBytes: 100, maxRows: 1000, maxAgeMs: 60_000 });
+  const { batcher, batches } = collect('ndjson', { maxBytes: 100, maxRows: 1000, maxAgeMs: 60_000, maxSpanMs: 1_800_000 });
   const texts = Array.from({ length: 10 }, (_, n) => row(n));
   batcher.append(rows(texts, '\n'));
   batcher.flush();
@@ -33,7 +33,7 @@ void t.test('flushes on bytes without splitting a row', async (t) => {
 });
 
 void t.test('flushes on row count', async (t) => {
-  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 3, maxAgeMs: 60_000 });
+  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 3, maxAgeMs: 60_000, maxSpanMs: 1_800_000 });
   batcher.append(rows(Array.from({ length: 7 }, (_, n) => row(n)), '\n'));
   t.same(batches.map((batch) => batch.rows), [3, 3], 'two full batches flushed at once');
   batcher.flush();
@@ -41,7 +41,7 @@ void t.test('flushes on row count', async (t) => {
 });
 
 void t.test('flushes on age', async (t) => {
-  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 30 });
+  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 30, maxSpanMs: 1_800_000 });
   batcher.append(rows([row(1)], '\n'));
   t.equal(batches.length, 0, 'not yet');
   await new Promise((resolve) => setTimeout(resolve, 80));
@@ -50,7 +50,7 @@ void t.test('flushes on age', async (t) => {
 });
 
 void t.test('json-array framing makes valid JSON bodies within maxBytes', async (t) => {
-  const { batcher, batches } = collect('json-array', { maxBytes: 120, maxRows: 1000, maxAgeMs: 60_000 });
+  const { batcher, batches } = collect('json-array', { maxBytes: 120, maxRows: 1000, maxAgeMs: 60_000, maxSpanMs: 1_800_000 });
   const texts = Array.from({ length: 9 }, (_, n) => row(n));
   batcher.append(rows(texts, ','));
   batcher.flush();
@@ -64,10 +64,48 @@ void t.test('json-array framing makes valid JSON bodies within maxBytes', async 
 
 void t.test('a single row larger than maxBytes goes out alone, not dropped', async (t) => {
   for (const [framing, separator] of [['ndjson', '\n'], ['json-array', ',']] as const) {
-    const { batcher, batches } = collect(framing, { maxBytes: 64, maxRows: 1000, maxAgeMs: 60_000 });
+    const { batcher, batches } = collect(framing, { maxBytes: 64, maxRows: 1000, maxAgeMs: 60_000, maxSpanMs: 1_800_000 });
     batcher.append(rows([row(1, 5), row(2, 200), row(3, 5)], separator));
     batcher.flush();
     t.same(batches.map((batch) => batch.rows), [1, 1, 1], `${framing}: three batches`);
     if (framing === 'json-array') t.same(JSON.parse(batches[1]?.body.toString() ?? ''), [JSON.parse(row(2, 200))], 'valid JSON array');
+  }
+});
+
+void t.test('keeps the TimeGenerated span of a batch within maxSpanMs', async (t) => {
+  const minute = 60_000;
+  const { batcher, batches } = collect('json-array', { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 60_000, maxSpanMs: 30 * minute });
+  // Out of order on purpose: the span is max - min, not last - first.
+  const times = [0, 10, 29, 5, 31, 40, 2, 70].map((m) => m * minute);
+  batcher.append(rows(times.map((_, n) => row(n)), ',', times));
+  batcher.flush();
+  t.same(batches.map((batch) => batch.rows), [4, 2, 1, 1], 'cut where the span would pass 30 minutes');
+  for (const batch of batches) {
+    const ns = (JSON.parse(batch.body.toString()) as Array<{ n: number }>).map((r) => r.n);
+    const span = Math.max(...ns.map((n) => times[n] ?? 0)) - Math.min(...ns.map((n) => times[n] ?? 0));
+    t.ok(span <= 30 * minute, `batch ${JSON.stringify(ns)} spans ${span / minute} min`);
+  }
+});
+
+void t.test('row offsets let a batch be split and rows picked out without parsing', async (t) => {
+  const { sliceBatch, halves, rowJson } = await import('../../src/sinks/batch.ts');
+  for (const [framing, separator] of [['ndjson', '\n'], ['json-array', ',']] as const) {
+    const { batcher, batches } = collect(framing, { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 60_000, maxSpanMs: 1_800_000 });
+    const texts = Array.from({ length: 5 }, (_, n) => row(n, n * 3));
+    batcher.append(rows(texts, separator));
+    batcher.flush();
+    const batch = batches[0];
+    if (!batch) throw new Error('no batch');
+    t.same(Array.from({ length: 5 }, (_, i) => rowJson(batch, i).toString()), texts, `${framing}: every row`);
+    const [first, second] = halves(batch);
+    t.same([first.rows, second.rows], [3, 2]);
+    const middle = sliceBatch(batch, 1, 4);
+    t.same(Array.from({ length: 3 }, (_, i) => rowJson(middle, i).toString()), texts.slice(1, 4), `${framing}: a slice keeps its rows`);
+    if (framing === 'json-array') {
+      t.same(JSON.parse(first.body.toString()), texts.slice(0, 3).map((text) => JSON.parse(text) as unknown), 'halves are valid JSON arrays');
+      t.same(JSON.parse(second.body.toString()), texts.slice(3).map((text) => JSON.parse(text) as unknown));
+    } else {
+      t.equal(first.body.toString() + second.body.toString(), batch.body.toString(), 'ndjson halves concatenate to the whole');
+    }
   }
 });

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pino } from 'pino';
 import t from 'tap';
+import { Metrics } from '../../src/metrics/index.ts';
 import { buildConfig } from '../../src/config/load.ts';
 import { errorCodeOf } from '../../src/errors/index.ts';
 import { createSink } from '../../src/sinks/index.ts';
@@ -16,7 +18,9 @@ import type { Batch, Sink } from '../../src/sinks/types.ts';
  */
 
 const body = Buffer.from('{"a":1}\n{"a":2}\n');
-const batch: Batch = { stream: 'Custom-Syslog', body, rows: 2 };
+const context = { metrics: new Metrics(), logger: pino({ level: 'silent' }) };
+const ndjson = (stream: string): Batch => ({ stream, body, rows: 2, framing: 'ndjson', ends: Uint32Array.of(8, 16), createdAt: Date.now() });
+const batch = ndjson('Custom-Syslog');
 
 interface Case {
   name: string;
@@ -29,7 +33,7 @@ const CASES: Case[] = [
     make: () => {
       const dir = mkdtempSync(join(tmpdir(), 'asimd-sink-'));
       const config = buildConfig({ sink: { type: 'file', file: { directory: dir } } });
-      return { sink: createSink(config.sink), delivered: () => readFileSync(join(dir, 'Custom-Syslog.ndjson')) };
+      return { sink: createSink(config, context), delivered: () => readFileSync(join(dir, 'Custom-Syslog.ndjson')) };
     },
   },
   {
@@ -61,7 +65,7 @@ void t.test('file sink: an unusable directory fails start() with a coded error',
   const notADirectory = join(dir, 'plain-file');
   writeFileSync(notADirectory, '');
   const config = buildConfig({ sink: { file: { directory: join(notADirectory, 'out') } } });
-  const sink = createSink(config.sink);
+  const sink = createSink(config, context);
   await t.rejects(sink.start(), { code: 'ASIMD_SINK_UNAVAILABLE' });
   t.notOk(sink.ready(), 'not ready');
 });
@@ -69,12 +73,12 @@ void t.test('file sink: an unusable directory fails start() with a coded error',
 void t.test('file sink: a failing write is a retry verdict, not an exception', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'asimd-sink-'));
   const config = buildConfig({ sink: { file: { directory: dir } } });
-  const sink = createSink(config.sink);
+  const sink = createSink(config, context);
   await sink.start();
   // A stream named like a directory that exists: open() fails with EISDIR.
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(dir, 'Custom-Broken.ndjson'));
-  const verdict = await sink.send({ stream: 'Custom-Broken', body, rows: 2 });
+  const verdict = await sink.send(ndjson('Custom-Broken'));
   t.equal(verdict.kind, 'retry');
   t.notOk(sink.ready(), 'a failing sink is not ready');
   t.same(await sink.send(batch), { kind: 'ok' }, 'other streams still work');

@@ -1,0 +1,2 @@
+export { AzureLogsIngestionSink, type AzureSinkRuntime } from './sink.ts';
+export { AzureSinkSchema, type AzureSinkConfig } from './config.ts';
