@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
+import { dcrTemplate } from './dcr/template.ts';
+import { startEmulator, type RunningEmulator } from './emulator/index.ts';
 import { AsimdError } from './errors/index.ts';
 import { Metrics } from './metrics/index.ts';
 import { Pipeline } from './pipeline/index.ts';
@@ -25,15 +27,28 @@ export class Agent {
     private readonly sink: Sink,
     private readonly pipeline: Pipeline,
     readonly sources: Source[],
+    readonly emulator: RunningEmulator | undefined,
   ) {}
 
   static async start(config: Config, rootLogger: Logger): Promise<Agent> {
     const logger = rootLogger.child({ component: 'agent' });
     const metrics = new Metrics();
-    const sink = createSink(config, { metrics, logger: rootLogger });
-    await sink.start();
-    const pipeline = new Pipeline(config, sink, metrics, rootLogger.child({ component: 'pipeline' }));
-    const agent = new Agent(config, logger, metrics, sink, pipeline, createSources(config, metrics, rootLogger));
+    const emulator = config.emulator.enabled ? await startInProcessEmulator(config, rootLogger) : undefined;
+    const effective = emulator ? withEmulatorDefaults(config, emulator) : config;
+    let sink: Sink;
+    try {
+      sink = createSink(effective, {
+        metrics,
+        logger: rootLogger,
+        ...(emulator ? { azure: { defaultEndpoint: emulator.url, caPem: emulator.certificatePem } } : {}),
+      });
+      await sink.start();
+    } catch (err) {
+      await emulator?.close();
+      throw err;
+    }
+    const pipeline = new Pipeline(effective, sink, metrics, rootLogger.child({ component: 'pipeline' }));
+    const agent = new Agent(effective, logger, metrics, sink, pipeline, createSources(effective, metrics, rootLogger), emulator);
     try {
       for (const source of agent.sources) await source.start(pipeline);
       agent.accepting = true;
@@ -50,6 +65,7 @@ export class Agent {
         server: agent.serverAddress(),
         sink: sink.name,
         workers: pipeline.threads,
+        ...(emulator ? { emulator: { url: emulator.url, certificateFile: emulator.certificateFile, dataDirectory: emulator.dataDirectory } } : {}),
       },
       'asimd started',
     );
@@ -97,10 +113,41 @@ export class Agent {
     await this.sink.close();
     await this.pipeline.close();
     await this.server?.close();
+    await this.emulator?.close();
     this.logger.info(
       { drained, ms: Date.now() - started, framesAccepted: this.pipeline.accepted, rowsDelivered: this.pipeline.rowsDelivered },
       'asimd stopped',
     );
     return { drained };
   }
+}
+
+/** The emulator serves the agent's own DCR template, so renamed streams still match. */
+function startInProcessEmulator(config: Config, rootLogger: Logger): Promise<RunningEmulator> {
+  const template = dcrTemplate(config.streams);
+  const templates = Object.fromEntries(config.emulator.dcrs.map((dcr) => [dcr.immutableId, template]));
+  return startEmulator(config.emulator, { logger: rootLogger.child({ component: 'emulator' }), templates });
+}
+
+/** Credentials the in-process emulator accepts when the config names none: the real token path, no secrets to set. */
+export const EMULATOR_CREDENTIALS = { tenantId: 'asimd-emulator', clientId: 'asimd', clientSecret: 'asimd-emulator-secret' } as const;
+
+/**
+ * With the emulator in-process, targets without an endpoint go to it, and so
+ * does authentication unless auth.authorityHost names another authority.
+ */
+function withEmulatorDefaults(config: Config, emulator: RunningEmulator): Config {
+  const azure = config.sink.azure;
+  if (azure.targets.some((target) => target.endpoint !== undefined) || azure.auth.authorityHost !== undefined) return config;
+  const auth =
+    azure.auth.type === 'client-secret'
+      ? {
+          ...azure.auth,
+          tenantId: azure.auth.tenantId ?? EMULATOR_CREDENTIALS.tenantId,
+          clientId: azure.auth.clientId ?? EMULATOR_CREDENTIALS.clientId,
+          clientSecret: azure.auth.clientSecret ?? EMULATOR_CREDENTIALS.clientSecret,
+          authorityHost: emulator.url,
+        }
+      : { ...azure.auth, authorityHost: emulator.url };
+  return { ...config, sink: { ...config.sink, azure: { ...azure, auth } } };
 }

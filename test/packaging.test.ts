@@ -267,7 +267,10 @@ void t.test('config/docker.yaml listens on all interfaces and writes under /var/
   const text = readFileSync(join(root, 'config', 'docker.yaml'), 'utf8');
   t.match(text, /^\s+address:\s*0\.0\.0\.0\s*$/m);
   t.match(text, /^\s+port:\s*8080\s*$/m);
-  t.match(text, /^\s+directory:\s*\/var\/lib\/asimd\/out\s*$/m);
+  for (const match of text.matchAll(/^\s+(?:directory|dataDirectory):\s*(\S+)\s*$/gm)) {
+    t.match(match[1], /^\/var\/lib\/asimd\//, `${match[0].trim()} is under /var/lib/asimd`);
+  }
+  t.match(text, /^\s+dataDirectory:\s*\/var\/lib\/asimd\/emulator\s*$/m, 'the emulator writes under /var/lib/asimd');
 });
 
 // ------------------------------------------------- the image's start command

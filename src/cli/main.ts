@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent } from '../agent.ts';
 import { loadConfigFile } from '../config/load.ts';
+import { renderDcrTemplate } from '../dcr/template.ts';
+import { runEmulatorCommand } from '../emulator/index.ts';
 import { ConfigError, errorCodeOf } from '../errors/index.ts';
 import { createLogger } from '../logger.ts';
 
@@ -17,6 +19,8 @@ const HELP = `asimd — receives security logs and ships them to Microsoft Senti
 Usage:
   asimd run [--config FILE]        run the agent (default config: config/default.yaml)
   asimd validate --config FILE     check a config file; exit 0 when valid, 78 with one line per problem
+  asimd dcr [--config FILE]        print the DCR (ARM template) declaring the streams of the config
+  asimd emulator [--config FILE]   run the Logs Ingestion API + Entra ID emulator alone (emulator: section)
   asimd --version                  print the version
   asimd --help                     print this help
 
@@ -101,6 +105,14 @@ async function main(argv: string[]): Promise<number> {
         }
         loadConfigFile(values.config);
         process.stdout.write(`${values.config}: valid\n`);
+        return EXIT.ok;
+      }
+      case 'dcr':
+        process.stdout.write(renderDcrTemplate(loadConfigFile(values.config ?? defaultConfigPath()).streams));
+        return EXIT.ok;
+      case 'emulator': {
+        const config = loadConfigFile(values.config ?? defaultConfigPath());
+        await runEmulatorCommand(config.emulator, createLogger(config.log.level).child({ component: 'emulator' }));
         return EXIT.ok;
       }
       default:

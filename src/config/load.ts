@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
+import { emulatorConfigProblems } from '../emulator/config.ts';
 import { ConfigError } from '../errors/index.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
@@ -39,7 +40,8 @@ function resolveEnvReferences(value: unknown, path: string, env: NodeJS.ProcessE
 function dottedPath(error: ErrorObject): string {
   const parts = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (error.keyword === 'additionalProperties') parts.push(String(error.params['additionalProperty']));
-  return parts.length ? parts.join('.') : '(root)';
+  if (!parts.length) return '(root)';
+  return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
 }
 
 const describe: Record<string, (error: ErrorObject) => string> = {
@@ -83,7 +85,20 @@ export function buildConfig(document: unknown, env: NodeJS.ProcessEnv = process.
   const resolved = resolveEnvReferences(document ?? {}, '', env, problems);
   if (problems.length) throw new ConfigError('ASIMD_CONFIG_ENV_MISSING', problems);
   if (!validateConfig(resolved)) throw new ConfigError('ASIMD_CONFIG_INVALID', formatErrors(validateConfig.errors ?? []));
+  const crossChecks = crossFieldProblems(resolved);
+  if (crossChecks.length) throw new ConfigError('ASIMD_CONFIG_INVALID', crossChecks);
   return resolved;
+}
+
+/** Rules a JSON schema cannot say; one line per problem, each naming its path. */
+function crossFieldProblems(config: Config): string[] {
+  const problems = emulatorConfigProblems(config.emulator);
+  if (config.sink.type === 'azure-logs-ingestion' && !config.emulator.enabled) {
+    config.sink.azure.targets.forEach((target, index) => {
+      if (target.endpoint === undefined) problems.push(`sink.azure.targets[${index}].endpoint: required unless emulator.enabled is true`);
+    });
+  }
+  return problems;
 }
 
 export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {

@@ -108,7 +108,9 @@ export function renderExampleYaml(schema: TSchema = ConfigSchema): string {
       const prefix = commentedOut ? `${indent}# ` : indent;
       if (child.type === 'object' && child.properties) {
         out.push(...wrap(child.description ?? '', indent));
-        out.push(`${prefix}${key}:`);
+        // A section whose options all lack defaults would be an empty (null) key.
+        const empty = Object.values(child.properties).every((grandchild) => grandchild.default === undefined && grandchild.type !== 'object');
+        out.push(`${prefix}${key}:${empty ? ' {}' : ''}`);
         walk(child, `${indent}  `, commentedOut);
         continue;
       }

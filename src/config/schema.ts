@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { EmulatorSchema } from '../emulator/config.ts';
 import { AzureSinkSchema } from '../sinks/azure-logs-ingestion/config.ts';
 
 /*
@@ -230,6 +231,7 @@ export const ConfigSchema = Type.Object(
     delivery: DeliverySchema,
     deadLetter: DeadLetterSchema,
     server: ServerSchema,
+    emulator: EmulatorSchema,
     log: LogSchema,
     shutdown: ShutdownSchema,
   },

@@ -43,6 +43,12 @@ const INVALID: Array<[string, unknown, string[]]> = [
   ['unknown top-level key', { sinks: {} }, ['sinks: unknown key']],
   ['wrong type', { sources: { syslog: { udp: { enabled: 'yes' } } } }, ['sources.syslog.udp.enabled: must be boolean']],
   ['enum', { sink: { type: 'kafka' } }, ['sink.type: must be one of "azure-logs-ingestion", "file", "stdout"']],
+  [
+    'an Azure target without an endpoint needs the emulator',
+    { sink: { type: 'azure-logs-ingestion', azure: { targets: [{ dcrImmutableId: 'dcr-0123456789abcdef0123456789abcdef' }] } } },
+    ['sink.azure.targets[0].endpoint: required unless emulator.enabled is true'],
+  ],
+  ['a DCR id that is not one', { sink: { azure: { targets: [{ dcrImmutableId: 'my-dcr' }] } } }, ['sink.azure.targets[0].dcrImmutableId: must match pattern "^dcr-[0-9a-f]{32}$"']],
   ['batch above the API limit', { batch: { maxBytes: 2 * 1024 * 1024 } }, ['batch.maxBytes: must be ≤ 1048576']],
   ['non-integer', { pipeline: { workers: 1.5 } }, ['pipeline.workers: must be integer']],
   [
@@ -80,7 +86,10 @@ void t.test('the shipped configs are valid', async (t) => {
   t.equal(docker.server.address, '0.0.0.0', 'the image serves the ops endpoints on all addresses');
   const local = parseConfigText(readFileSync(new URL('config/default.yaml', root), 'utf8'), 'default.yaml', {});
   t.equal(local.server.address, '127.0.0.1', 'the default config keeps them on loopback');
-  t.equal(local.sink.type, 'file');
+  t.equal(local.sink.type, 'azure-logs-ingestion', 'the default config ships through the Logs Ingestion sink');
+  t.equal(local.emulator.enabled, true, 'to the in-process emulator');
+  t.equal(docker.sink.type, 'azure-logs-ingestion');
+  t.equal(docker.emulator.dataDirectory, '/var/lib/asimd/emulator');
 });
 
 void t.test('config/asimd.example.yaml sets every option the schema has', async (t) => {
