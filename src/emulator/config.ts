@@ -161,14 +161,15 @@ export const AUDIENCES: Record<EmulatorConfig['cloud'], string> = {
 export const MAX_BODY_BYTES = 1 * MiB;
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false });
-const validate = ajv.compile<EmulatorConfig>(EmulatorSchema);
+// Compiled as the `emulator` key of an object, as it sits in asimd's config (a root default is not allowed).
+const validate = ajv.compile<{ emulator: EmulatorConfig }>(Type.Object({ emulator: EmulatorSchema }, { additionalProperties: false }));
 const validateFault = ajv.compile<FaultRule>(FaultRuleSchema);
 
 /** Validates an emulator config and fills its defaults (the main config loader does the same at `emulator:`). */
 export function emulatorConfig(input: unknown = {}): EmulatorConfig {
-  const copy: unknown = structuredClone(input);
-  if (validate(copy)) return copy;
-  const problems = (validate.errors ?? []).map((error) => `emulator${error.instancePath.replaceAll('/', '.')}: ${error.message ?? 'is invalid'}`);
+  const copy: unknown = { emulator: structuredClone(input) };
+  if (validate(copy)) return copy.emulator;
+  const problems = (validate.errors ?? []).map((error) => `${error.instancePath.slice(1).replaceAll('/', '.')}: ${error.message ?? 'is invalid'}`);
   throw new ConfigError('ASIMD_CONFIG_INVALID', problems);
 }
 

@@ -72,7 +72,9 @@ function recordedHeaders(request: FastifyRequest): Record<string, string> {
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue;
     const text = Array.isArray(value) ? value.join(', ') : value;
-    headers[name] = name === 'authorization' ? `${text.split(' ')[0] ?? ''} (redacted)` : text;
+    if (name === 'authorization') headers[name] = `${text.split(' ')[0] ?? ''} (redacted)`;
+    else if (name === 'x-identity-header') headers[name] = '(redacted)';
+    else headers[name] = text;
   }
   return headers;
 }

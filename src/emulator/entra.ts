@@ -89,7 +89,7 @@ export function registerEntra(app: FastifyInstance, state: EmulatorState): void 
     };
   });
 
-  app.get<{ Params: TenantParams }>('/:tenant/discovery/v2.0/keys', async (request) => {
+  app.get<{ Params: TenantParams }>('/:tenant/discovery/v2.0/keys', (request) => {
     contextOf(request).kind = 'keys';
     return { keys: [] };
   });

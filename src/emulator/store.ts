@@ -46,7 +46,7 @@ export interface RecordedRequest {
   path: string;
   /** Decoded query parameters (api%2Dversion shows as api-version). */
   query: Record<string, string>;
-  /** Request headers, lower-case; authorization is redacted to its scheme. */
+  /** Request headers, lower-case; authorization is redacted to its scheme, x-identity-header to "(redacted)". */
   headers: Record<string, string>;
   /** 0 when the connection was reset by a fault. */
   status: number;

@@ -26,6 +26,8 @@ export interface RunningAgent {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   exited: Promise<number | null>;
   rows(stream?: string): Array<Record<string, unknown>>;
+  /** Rows under another directory of the agent's working directory, e.g. data/emulator. */
+  rowsIn(directory: string, stream?: string): Array<Record<string, unknown>>;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
 }
 
@@ -118,7 +120,10 @@ export async function startAgent(
       return exited;
     },
     rows(stream = 'Custom-Syslog') {
-      const file = join(dir, 'data/out', `${stream}.ndjson`);
+      return agent.rowsIn('data/out', stream);
+    },
+    rowsIn(directory, stream = 'Custom-Syslog') {
+      const file = join(dir, directory, `${stream}.ndjson`);
       if (!existsSync(file)) return [];
       return readFileSync(file, 'utf8')
         .split('\n')
