@@ -9,11 +9,8 @@ export const ERROR_CODES = {
   ASIMD_CONFIG_YAML: 'The configuration file is not valid YAML.',
   ASIMD_CONFIG_INVALID: 'The configuration does not match the schema; each problem names its path.',
   ASIMD_CONFIG_ENV_MISSING: 'A ${env:NAME} reference names an environment variable that is not set.',
-  ASIMD_CLI_USAGE: 'The command line could not be understood.',
   ASIMD_SOURCE_BIND: 'A source could not bind its address and port.',
-  ASIMD_SINK_UNAVAILABLE: 'The sink cannot accept data (for example, its directory is not writable).',
-  ASIMD_SINK_WRITE: 'The sink failed to write a batch.',
-  ASIMD_WORKER_TASK: 'A worker task failed; its frames are counted as dropped with reason worker_error.',
+  ASIMD_SINK_UNAVAILABLE: 'The sink cannot start: its directory is not writable, a target has no endpoint, or a CA file cannot be read.',
   ASIMD_SHUTDOWN_TIMEOUT: 'Draining did not finish within shutdown.timeoutMs.',
 } as const;
 
