@@ -74,3 +74,17 @@ void t.test('run: a port already in use is a clear error, not a crash', async (t
   t.match(result.stderr, /ASIMD_SOURCE_BIND/);
   t.match(result.stderr, new RegExp(`127\\.0\\.0\\.1:${port}`));
 });
+
+void t.test('dcr prints an ARM template whose data flows cover the configured streams', async (t) => {
+  const result = asimd('dcr');
+  t.equal(result.status, 0, result.stderr);
+  const template = JSON.parse(result.stdout) as { resources: Array<{ kind: string; properties: { streamDeclarations: Record<string, { columns: Array<{ name: string }> }>; dataFlows: Array<{ streams: string[]; outputStream: string; transformKql: string }> } }> };
+  const rule = template.resources[0];
+  t.equal(rule?.kind, 'Direct');
+  t.match(rule?.properties.dataFlows, [{ streams: ['Custom-Syslog'], outputStream: 'Microsoft-Syslog', transformKql: 'source' }]);
+  t.ok(rule?.properties.streamDeclarations['Custom-Syslog']?.columns.some((column) => column.name === 'SyslogMessage'));
+
+  const renamed = asimd('dcr', '--config', write('renamed.yaml', 'streams:\n  syslog: Custom-MySyslog\n'));
+  t.equal(renamed.status, 0);
+  t.match(renamed.stdout, /"Custom-MySyslog"/, 'follows the config\'s stream names');
+});

@@ -83,3 +83,23 @@ void t.test('the emulator down for a while and back: nothing is lost', async (t)
   socket.end();
   t.equal(await agent.stop(), 0);
 });
+
+void t.test('a DCR the service does not know: /readyz answers 503 naming it, and the rows are kept', async (t) => {
+  const agent = await startAgent(
+    testConfig({
+      emulator: { enabled: true, port: 0 },
+      sink: { type: 'azure-logs-ingestion', azure: { targets: [{ dcrImmutableId: 'dcr-0123456789abcdef0123456789abcdef' }], configErrorRetryDelayMs: 1000 } },
+    }),
+  );
+  t.teardown(() => agent.stop('SIGKILL'));
+  const ready = await fetch(`http://127.0.0.1:${agent.httpPort}/readyz`);
+  t.equal(ready.status, 503);
+  t.match(await ready.text(), /dcr-0123456789abcdef0123456789abcdef/);
+  const socket = connect(agent.tcpPort, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.end('<13>1 - host app - - - kept while misconfigured\n');
+  await waitFor(async () => ((await agent.metric('asimd_sink_requests_total', { status: '404' })) >= 2 ? true : undefined), 5000, 'the batch refused with 404');
+  t.equal(await agent.metric('asimd_messages_dropped_total'), 0, 'nothing dropped');
+  t.ok((await agent.metric('asimd_output_bytes')) > 0, 'the batch is held');
+  t.match(agent.logs.find((line) => line.component === 'sink-azure' && line.level >= 50), { fix: /endpoint and dcrImmutableId/ }, 'the log says what to fix');
+});
