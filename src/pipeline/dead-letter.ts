@@ -1,6 +1,5 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { rowJson } from '../sinks/batch.ts';
+import { StreamFiles } from '../sinks/stream-files.ts';
 import type { Batch } from '../sinks/types.ts';
 
 /**
@@ -9,36 +8,24 @@ import type { Batch } from '../sinks/types.ts';
  * in as the bytes that were sent, so it can be fixed and replayed.
  */
 export class DeadLetterStore {
-  private readonly directory: string;
-  private readonly handles = new Map<string, Promise<FileHandle>>();
+  private readonly files: StreamFiles;
 
   constructor(directory: string) {
-    this.directory = resolve(directory);
+    this.files = new StreamFiles(directory);
   }
 
-  private handleFor(stream: string): Promise<FileHandle> {
-    let handle = this.handles.get(stream);
-    if (!handle) {
-      const safeName = stream.replace(/[^A-Za-z0-9_.-]/g, '_');
-      handle = mkdir(this.directory, { recursive: true }).then(() => open(join(this.directory, `${safeName}.ndjson`), 'a'));
-      handle.catch(() => this.handles.delete(stream));
-      this.handles.set(stream, handle);
-    }
-    return handle;
-  }
-
-  /** Writes every row of the batch; resolves once they are on disk. */
+  /** Writes every row of the batch; resolves once they are written. */
   async write(batch: Batch, reason: string, error: string): Promise<void> {
-    const head = `{"time":${JSON.stringify(new Date().toISOString())},"stream":${JSON.stringify(batch.stream)},"reason":${JSON.stringify(reason)},"error":${JSON.stringify(error)},"row":`;
+    const head = Buffer.from(
+      `{"time":${JSON.stringify(new Date().toISOString())},"stream":${JSON.stringify(batch.stream)},"reason":${JSON.stringify(reason)},"error":${JSON.stringify(error)},"row":`,
+    );
+    const tail = Buffer.from('}\n');
     const parts: Buffer[] = [];
-    for (let row = 0; row < batch.rows; row++) parts.push(Buffer.from(head), rowJson(batch, row), Buffer.from('}\n'));
-    const handle = await this.handleFor(batch.stream);
-    await handle.write(Buffer.concat(parts));
+    for (let row = 0; row < batch.rows; row++) parts.push(head, rowJson(batch, row), tail);
+    await this.files.append(batch.stream, Buffer.concat(parts));
   }
 
-  async close(): Promise<void> {
-    const handles = [...this.handles.values()];
-    this.handles.clear();
-    await Promise.allSettled(handles.map(async (handle) => (await handle).close()));
+  close(): Promise<void> {
+    return this.files.close();
   }
 }

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
-import { access, mkdir, open, type FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { access, mkdir } from 'node:fs/promises';
 import { AsimdError, errorCodeOf } from '../errors/index.ts';
+import { StreamFiles } from './stream-files.ts';
 import type { Batch, Sink, SinkVerdict } from './types.ts';
 
 export interface FileSinkOptions {
@@ -12,20 +12,20 @@ export interface FileSinkOptions {
 export class FileSink implements Sink {
   readonly name = 'file';
   readonly framing = 'ndjson' as const;
-  private readonly directory: string;
-  private readonly handles = new Map<string, Promise<FileHandle>>();
+  private readonly files: StreamFiles;
   private healthy = false;
 
   constructor(options: FileSinkOptions) {
-    this.directory = resolve(options.directory);
+    this.files = new StreamFiles(options.directory);
   }
 
   async start(): Promise<void> {
+    const { directory } = this.files;
     try {
-      await mkdir(this.directory, { recursive: true });
-      await access(this.directory, constants.W_OK);
+      await mkdir(directory, { recursive: true });
+      await access(directory, constants.W_OK);
     } catch (err) {
-      throw new AsimdError('ASIMD_SINK_UNAVAILABLE', `file sink: directory ${this.directory} is not writable: ${String(err)}`, { cause: err });
+      throw new AsimdError('ASIMD_SINK_UNAVAILABLE', `file sink: directory ${directory} is not writable: ${String(err)}`, { cause: err });
     }
     this.healthy = true;
   }
@@ -34,26 +34,9 @@ export class FileSink implements Sink {
     return this.healthy;
   }
 
-  private handleFor(stream: string): Promise<FileHandle> {
-    let handle = this.handles.get(stream);
-    if (!handle) {
-      // Stream names are config, but never let one escape the directory.
-      const safeName = stream.replace(/[^A-Za-z0-9_.-]/g, '_');
-      handle = open(join(this.directory, `${safeName}.ndjson`), 'a');
-      handle.catch(() => this.handles.delete(stream));
-      this.handles.set(stream, handle);
-    }
-    return handle;
-  }
-
   async send(batch: Batch): Promise<SinkVerdict> {
     try {
-      const handle = await this.handleFor(batch.stream);
-      let written = 0;
-      while (written < batch.body.length) {
-        const { bytesWritten } = await handle.write(batch.body, written, batch.body.length - written);
-        written += bytesWritten;
-      }
+      await this.files.append(batch.stream, batch.body);
       this.healthy = true;
       return { kind: 'ok' };
     } catch (err) {
@@ -62,15 +45,7 @@ export class FileSink implements Sink {
     }
   }
 
-  async close(): Promise<void> {
-    const handles = [...this.handles.values()];
-    this.handles.clear();
-    for (const handle of handles) {
-      try {
-        await (await handle).close();
-      } catch {
-        // Already reported by the write that failed.
-      }
-    }
+  close(): Promise<void> {
+    return this.files.close();
   }
 }
