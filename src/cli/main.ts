@@ -61,6 +61,9 @@ async function run(configPath: string): Promise<number> {
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    // SIGHUP (log rotation, a config-management run) must not kill the agent;
+    // the TLS listener also reloads its certificates on it.
+    process.on('SIGHUP', () => logger.info({ signal: 'SIGHUP' }, 'SIGHUP received'));
   });
 }
 

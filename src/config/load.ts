@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { emulatorConfigProblems } from '../emulator/config.ts';
+import { networkProblems } from '../sources/allowed-networks.ts';
 import { ConfigError } from '../errors/index.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
@@ -93,6 +94,7 @@ export function buildConfig(document: unknown, env: NodeJS.ProcessEnv = process.
 /** Rules a JSON schema cannot say; one line per problem, each naming its path. */
 function crossFieldProblems(config: Config): string[] {
   const problems = emulatorConfigProblems(config.emulator);
+  problems.push(...syslogProblems(config.sources.syslog));
   if (config.sink.type === 'azure-logs-ingestion' && !config.emulator.enabled) {
     config.sink.azure.targets.forEach((target, index) => {
       if (target.endpoint === undefined) problems.push(`sink.azure.targets[${index}].endpoint: required unless emulator.enabled is true`);
@@ -120,4 +122,35 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError('ASIMD_CONFIG_READ', [`${file}: ${err instanceof Error ? err.message : String(err)}`], { cause: err });
   }
   return parseConfigText(text, file, env);
+}
+
+function validTimeZone(zone: string): boolean {
+  if (/^[+-](?:[01]\d|2[0-3]):?[0-5]\d$/.test(zone)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function syslogProblems(syslog: Config['sources']['syslog']): string[] {
+  const problems = networkProblems(syslog.allowedNetworks, 'sources.syslog.allowedNetworks');
+  if (!validTimeZone(syslog.timeZone)) problems.push(`sources.syslog.timeZone: unknown time zone ${JSON.stringify(syslog.timeZone)}`);
+  for (const listener of ['udp', 'tcp', 'tls'] as const) {
+    const own = syslog[listener];
+    if (own.allowedNetworks) problems.push(...networkProblems(own.allowedNetworks, `sources.syslog.${listener}.allowedNetworks`));
+    if (own.timeZone !== undefined && !validTimeZone(own.timeZone)) {
+      problems.push(`sources.syslog.${listener}.timeZone: unknown time zone ${JSON.stringify(own.timeZone)}`);
+    }
+  }
+  const { tls } = syslog;
+  if (tls.enabled) {
+    if (tls.certFile === undefined) problems.push('sources.syslog.tls.certFile: required when TLS is enabled');
+    if (tls.keyFile === undefined) problems.push('sources.syslog.tls.keyFile: required when TLS is enabled');
+  }
+  if (tls.requireClientCertificate && tls.clientCaFile === undefined) {
+    problems.push('sources.syslog.tls.clientCaFile: required with requireClientCertificate');
+  }
+  return problems;
 }

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { EmulatorSchema } from '../emulator/config.ts';
 import { AzureSinkSchema } from '../sinks/azure-logs-ingestion/config.ts';
+import { SyslogSourceSchema } from '../sources/config.ts';
 
 /*
  * The one schema of asimd's configuration. Defaults and descriptions live here and
@@ -17,61 +18,9 @@ const Port = (defaultPort: number, description: string) =>
 const Address = (defaultAddress: string, description: string) =>
   Type.String({ minLength: 1, default: defaultAddress, description });
 
+
 const Section = <T extends Parameters<typeof Type.Object>[0]>(properties: T, description: string) =>
   Type.Object(properties, { additionalProperties: false, default: {}, description });
-
-const UdpSchema = Section(
-  {
-    enabled: Type.Boolean({ default: true, description: 'Listen for syslog over UDP (one message per datagram).' }),
-    address: Type.Optional(Type.String({ minLength: 1, description: 'Overrides sources.syslog.address for UDP.' })),
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'Overrides sources.syslog.port for UDP.' })),
-    receiveBufferBytes: Type.Integer({
-      minimum: 64 * KiB,
-      maximum: 1024 * MiB,
-      default: 8 * MiB,
-      description:
-        'SO_RCVBUF for the UDP socket. The kernel caps it at net.core.rmem_max; a larger buffer absorbs bursts that would otherwise be dropped by the kernel before asimd sees them.',
-    }),
-  },
-  'Syslog over UDP.',
-);
-
-const TcpSchema = Section(
-  {
-    enabled: Type.Boolean({ default: true, description: 'Listen for syslog over TCP (LF framing or RFC 6587 octet counting, detected per connection).' }),
-    address: Type.Optional(Type.String({ minLength: 1, description: 'Overrides sources.syslog.address for TCP.' })),
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'Overrides sources.syslog.port for TCP.' })),
-    maxConnections: Type.Integer({
-      minimum: 1,
-      maximum: 1_000_000,
-      default: 1024,
-      description: 'Connections beyond this are closed at once and counted (asimd_tcp_connections_rejected_total).',
-    }),
-    idleTimeoutMs: Type.Integer({
-      minimum: 0,
-      default: 600_000,
-      description: 'Close a connection that has sent nothing for this long; 0 disables the timeout.',
-    }),
-  },
-  'Syslog over TCP.',
-);
-
-const SyslogSchema = Section(
-  {
-    address: Address('0.0.0.0', 'Address the UDP and TCP listeners bind.'),
-    port: Port(5514, 'Port the UDP and TCP listeners bind.'),
-    maxMessageBytes: Type.Integer({
-      minimum: 480,
-      maximum: 1 * MiB,
-      default: 64 * KiB,
-      description:
-        'Longest message kept. Longer messages are truncated to this size, flagged (AsimdFlags "truncated") and counted, never dropped.',
-    }),
-    udp: UdpSchema,
-    tcp: TcpSchema,
-  },
-  'Syslog receiver (RFC 5424, RFC 3164 and what devices really send).',
-);
 
 const PipelineSchema = Section(
   {
@@ -136,6 +85,16 @@ const StreamsSchema = Section(
       minLength: 1,
       default: 'Custom-Syslog',
       description: 'Input stream for Syslog table rows (a DCR maps it to Microsoft-Syslog).',
+    }),
+    commonSecurityLog: Type.String({
+      minLength: 1,
+      default: 'Custom-CommonSecurityLog',
+      description: 'Input stream for CommonSecurityLog rows from CEF messages (a DCR maps it to Microsoft-CommonSecurityLog).',
+    }),
+    asimAuthentication: Type.String({
+      minLength: 1,
+      default: 'Custom-ASimAuthenticationEventLogs',
+      description: 'Input stream for ASIM Authentication rows from sshd, sudo and su (a DCR maps it to Microsoft-ASimAuthenticationEventLogs).',
     }),
   },
   'Names of the output streams each table\'s rows are sent on.',
@@ -223,7 +182,7 @@ const ShutdownSchema = Section(
 
 export const ConfigSchema = Type.Object(
   {
-    sources: Section({ syslog: SyslogSchema }, 'Inputs.'),
+    sources: Section({ syslog: SyslogSourceSchema }, 'Inputs.'),
     pipeline: PipelineSchema,
     batch: BatchSchema,
     streams: StreamsSchema,
@@ -239,5 +198,5 @@ export const ConfigSchema = Type.Object(
 );
 
 export type Config = Static<typeof ConfigSchema>;
-export type SyslogSourceConfig = Config['sources']['syslog'];
+export type { SyslogSourceConfig } from '../sources/config.ts';
 export type ConfigSchemaNode = TSchema;

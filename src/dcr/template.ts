@@ -1,3 +1,5 @@
+import { ASIM_AUTHENTICATION_COLUMNS } from '../../parsers/asim/authentication.ts';
+import { COMMON_SECURITY_LOG_COLUMNS } from '../../parsers/tables/common-security-log.ts';
 import { SYSLOG_COLUMNS, type ColumnType } from '../../parsers/tables/syslog.ts';
 import type { Config } from '../config/schema.ts';
 
@@ -18,7 +20,11 @@ export interface TableStream {
 }
 
 /** One line per table asimd emits. */
-export const TABLE_STREAMS: readonly TableStream[] = [{ key: 'syslog', table: 'Syslog', columns: SYSLOG_COLUMNS }];
+export const TABLE_STREAMS: readonly TableStream[] = [
+  { key: 'syslog', table: 'Syslog', columns: SYSLOG_COLUMNS },
+  { key: 'commonSecurityLog', table: 'CommonSecurityLog', columns: COMMON_SECURITY_LOG_COLUMNS },
+  { key: 'asimAuthentication', table: 'ASimAuthenticationEventLogs', columns: ASIM_AUTHENTICATION_COLUMNS },
+];
 
 export interface StreamDeclaration {
   columns: Array<{ name: string; type: ColumnType }>;

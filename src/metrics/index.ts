@@ -65,27 +65,57 @@ export class Metrics {
 
   readonly framing = new Counter({
     name: 'asimd_tcp_framing_total',
-    help: 'TCP frames by framing method (octet_counting, lf, lf_fallback for frames that began with a malformed count).',
-    labelNames: ['method'] as const,
+    help: 'Frames on TCP and TLS connections by source and framing method (octet_counting, lf, lf_fallback for frames that began with a malformed count).',
+    labelNames: ['source', 'method'] as const,
     registers: [this.registry],
   });
 
   readonly connections = new Gauge({
     name: 'asimd_tcp_connections',
-    help: 'Open TCP connections.',
+    help: 'Open TCP and TLS connections, by source.',
+    labelNames: ['source'] as const,
     registers: [this.registry],
   });
 
   readonly connectionsRejected = new Counter({
     name: 'asimd_tcp_connections_rejected_total',
-    help: 'TCP connections closed by asimd, by reason (max_connections, idle_timeout).',
-    labelNames: ['reason'] as const,
+    help: 'TCP and TLS connections closed by asimd, by source and reason (max_connections, idle_timeout, sender_not_allowed).',
+    labelNames: ['source', 'reason'] as const,
     registers: [this.registry],
   });
 
   readonly pausedSockets = new Gauge({
     name: 'asimd_tcp_paused_connections',
-    help: 'TCP connections not being read because the input queue is full.',
+    help: 'TCP and TLS connections not being read because the input queue is full, by source.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tlsHandshakeFailures = new Counter({
+    name: 'asimd_tls_handshake_failures_total',
+    help: 'TLS handshakes that failed, by reason (e.g. a client without a valid certificate under mTLS).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tlsReloads = new Counter({
+    name: 'asimd_tls_reloads_total',
+    help: 'Reloads of the TLS listener\'s certificate files (SIGHUP or a file change), by outcome.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly filtered = new Counter({
+    name: 'asimd_messages_filtered_total',
+    help: 'Messages not shipped because of the source\'s filters, by source and reason (facility, severity).',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly invalidUtf8 = new Counter({
+    name: 'asimd_messages_invalid_utf8_total',
+    help: 'Messages with bytes that are not UTF-8, by source; they are kept with U+FFFD in place of the bad bytes and flagged invalid_utf8.',
+    labelNames: ['source'] as const,
     registers: [this.registry],
   });
 

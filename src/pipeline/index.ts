@@ -9,7 +9,8 @@ import type { Batch, Sink } from '../sinks/types.ts';
 import { StreamBatcher } from './batcher.ts';
 import { DeadLetterStore } from './dead-letter.ts';
 import { Delivery } from './delivery.ts';
-import type { FrameTask, SourceName, TaskResult, WorkerOptions } from './task.ts';
+import { FACILITY_NAMES, SEVERITY_NAMES, policyOf } from '../sources/config.ts';
+import type { FrameTask, SourceName, TaskResult, WorkerOptions, WorkerPolicy } from './task.ts';
 import { TaskBuilder, transferListOf } from './task-builder.ts';
 
 /** What a source sees of the pipeline. */
@@ -66,7 +67,8 @@ export class Pipeline extends EventEmitter implements FrameSink {
     super();
     this.threads = config.pipeline.workers || availableParallelism();
     const workerData: WorkerOptions = {
-      streams: { syslog: config.streams.syslog },
+      streams: config.streams,
+      policies: workerPolicies(config),
       rowSeparator: sink.framing === 'json-array' ? COMMA : NEWLINE,
     };
     this.pool = new Piscina<FrameTask, TaskResult>({
@@ -182,8 +184,11 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private onResult(source: SourceName, bytes: number, result: TaskResult): void {
     this.metrics.tasks.inc({ outcome: 'ok' });
     this.busyMs += result.busyMs;
-    for (const [format, count] of Object.entries(result.formats)) this.metrics.parsed.inc({ source, format }, count);
-    for (const [reason, count] of Object.entries(result.problems)) this.metrics.failed.inc({ source, reason }, count);
+    const { counts } = result;
+    for (const [format, count] of Object.entries(counts.formats)) this.metrics.parsed.inc({ source, format }, count);
+    for (const [reason, count] of Object.entries(counts.problems)) this.metrics.failed.inc({ source, reason }, count);
+    for (const [reason, count] of Object.entries(counts.filtered)) this.metrics.filtered.inc({ source, reason }, count);
+    if (counts.invalidUtf8) this.metrics.invalidUtf8.inc({ source }, counts.invalidUtf8);
     for (const output of result.outputs) this.batcherFor(output.stream).append(output);
     this.settle(bytes);
   }
@@ -243,4 +248,19 @@ export class Pipeline extends EventEmitter implements FrameSink {
     await this.pool.destroy();
     await this.deadLetter.close();
   }
+}
+
+/** Each listener's policy, in the form the worker applies it. */
+function workerPolicies(config: Config): Record<SourceName, WorkerPolicy> {
+  const syslog = config.sources.syslog;
+  const prepare = (listener: 'udp' | 'tcp' | 'tls'): WorkerPolicy => {
+    const policy = policyOf(syslog, listener);
+    return {
+      timeZone: policy.timeZone,
+      outputs: policy.outputs,
+      facilities: policy.filters.facilities.map((name) => FACILITY_NAMES.indexOf(name)),
+      minimumSeverity: SEVERITY_NAMES.indexOf(policy.filters.minimumSeverity),
+    };
+  };
+  return { syslog_udp: prepare('udp'), syslog_tcp: prepare('tcp'), syslog_tls: prepare('tls') };
 }

@@ -7,7 +7,7 @@
 /** Per-frame flag bits. */
 export const FRAME_TRUNCATED = 1;
 
-export type SourceName = 'syslog_udp' | 'syslog_tcp';
+export type SourceName = 'syslog_udp' | 'syslog_tcp' | 'syslog_tls';
 
 export interface FrameTask {
   source: SourceName;
@@ -24,8 +24,19 @@ export interface FrameTask {
 
 export type RowFraming = 'ndjson' | 'json-array';
 
+/** What a source's listener asks of the worker: parse options, outputs and filters. */
+export interface WorkerPolicy {
+  timeZone: string;
+  outputs: { syslog: boolean; commonSecurityLog: boolean; cefToSyslog: boolean; asimAuthentication: boolean };
+  /** Facility codes kept; empty: all. */
+  facilities: number[];
+  /** Severity codes above this (less severe) are filtered out. */
+  minimumSeverity: number;
+}
+
 export interface WorkerOptions {
-  streams: { syslog: string };
+  streams: { syslog: string; commonSecurityLog: string; asimAuthentication: string };
+  policies: Record<SourceName, WorkerPolicy>;
   /** The byte written after every row: '\n' for NDJSON sinks, ',' for JSON-array bodies. */
   rowSeparator: number;
 }
@@ -41,12 +52,23 @@ export interface StreamRows {
   rows: number;
 }
 
-export interface TaskResult {
-  outputs: StreamRows[];
-  /** Rows by syslog format: rfc5424, rfc3164, unparsed. */
+export interface TaskCounts {
+  /** Messages by syslog format: rfc5424, rfc3164, unparsed. */
   formats: Record<string, number>;
   /** Messages that parsed with a problem, by reason code (no_pri, bad_timestamp, …). */
   problems: Record<string, number>;
+  /** Messages the source's filters kept out, by reason (facility, severity). */
+  filtered: Record<string, number>;
+  invalidUtf8: number;
+  /** CEF messages (CommonSecurityLog rows). */
+  cef: number;
+  /** ASIM Authentication rows. */
+  authentication: number;
+}
+
+export interface TaskResult {
+  outputs: StreamRows[];
+  counts: TaskCounts;
   /** Time the worker spent on the task, for the pool's busy-time counter. */
   busyMs: number;
 }

@@ -1,9 +1,13 @@
 import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
-import { parseSyslog } from '../../parsers/syslog/index.ts';
+import { cefStart, parseCefAt, type CefEvent } from '../../parsers/cef/index.ts';
+import { toAuthenticationRow } from '../../parsers/linux-auth/index.ts';
+import { decodeFrame } from '../../parsers/syslog/decode.ts';
+import { parseSyslog, type ParseOptions } from '../../parsers/syslog/index.ts';
+import { toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
 import { toSyslogRow } from '../../parsers/tables/syslog.ts';
-import { FRAME_TRUNCATED, type FrameTask, type StreamRows, type TaskResult, type WorkerOptions } from './task.ts';
+import { FRAME_TRUNCATED, type FrameTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
 
 /*
  * Runs in the piscina pool: parse → normalize → serialize for a whole batch of
@@ -81,28 +85,119 @@ class MovableResult {
   }
 }
 
+/** A source's policy as the worker applies it: lookups precomputed once. */
+interface PreparedPolicy {
+  options: ParseOptions;
+  outputs: WorkerPolicy['outputs'];
+  /** Facility code → kept; undefined when every facility is kept. */
+  facilities: Uint8Array | undefined;
+  minimumSeverity: number;
+}
+
+const policies = new Map<string, PreparedPolicy>(
+  Object.entries(options.policies).map(([source, policy]) => {
+    let facilities: Uint8Array | undefined;
+    if (policy.facilities.length > 0) {
+      facilities = new Uint8Array(24);
+      for (const code of policy.facilities) facilities[code] = 1;
+    }
+    const parseOptions: ParseOptions = { receivedAt: 0, timeZone: policy.timeZone };
+    return [source, { options: parseOptions, outputs: policy.outputs, facilities, minimumSeverity: policy.minimumSeverity }];
+  }),
+);
+
+/** The rows of one task, a writer per output stream, created on first use. */
+class TaskOutputs {
+  private readonly writers = new Map<string, RowWriter>();
+  constructor(private readonly initialBytes: number, private readonly initialRows: number) {}
+
+  writer(stream: string): RowWriter {
+    let writer = this.writers.get(stream);
+    if (!writer) {
+      writer = new RowWriter(stream, options.rowSeparator, this.initialBytes, this.initialRows);
+      this.writers.set(stream, writer);
+    }
+    return writer;
+  }
+
+  finish(): StreamRows[] {
+    return [...this.writers.values()].map((writer) => writer.finish());
+  }
+}
+
 export default function processFrames(task: FrameTask): unknown {
   const startedAt = performance.now();
   const bytes = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
-  const syslog = new RowWriter(options.streams.syslog, options.rowSeparator, bytes.length * 2 + task.count * 320, task.count);
-  const formats: Record<string, number> = {};
-  const problems: Record<string, number> = {};
+  const outputs = new TaskOutputs(bytes.length * 2 + task.count * 320, task.count);
+  const { streams } = options;
+  const policy = policies.get(task.source) ?? (policies.values().next().value as PreparedPolicy);
+  const counts: TaskCounts = { formats: {}, problems: {}, filtered: {}, invalidUtf8: 0, cef: 0, authentication: 0 };
+  const parseOptions = { ...policy.options };
   let start = 0;
   for (let i = 0; i < task.count; i++) {
     const end = task.ends[i] ?? start;
-    const text = bytes.toString('utf8', start, end);
+    const { text, invalid } = decodeFrame(bytes, start, end);
     start = end;
     const receivedAt = task.receivedAt[i] ?? Date.now();
-    const message = parseSyslog(text, { receivedAt });
-    increment(formats, message.format);
-    if (message.problem !== undefined) increment(problems, message.problem);
+    parseOptions.receivedAt = receivedAt;
+    const message = parseSyslog(text, parseOptions);
+    increment(counts.formats, message.format);
+    if (message.problem !== undefined) increment(counts.problems, message.problem);
+    if (invalid) counts.invalidUtf8++;
+    if (policy.facilities !== undefined && policy.facilities[message.facility] !== 1) {
+      increment(counts.filtered, 'facility');
+      continue;
+    }
+    if (message.severity > policy.minimumSeverity) {
+      increment(counts.filtered, 'severity');
+      continue;
+    }
+    const hostIp = task.peers[task.peerIndex[i] ?? 0] ?? '';
+    const cef = policy.outputs.commonSecurityLog ? findCef(text, message.message) : undefined;
+    if (cef !== undefined) {
+      counts.cef++;
+      const row = toCommonSecurityLogRow(cef, {
+        receivedAt,
+        hostIp,
+        syslog: { timestamp: message.timestamp, hostname: message.hostname, facility: message.facility, severity: message.severity },
+      });
+      outputs.writer(streams.commonSecurityLog).write(JSON.stringify(row), Date.parse(row.TimeGenerated));
+      if (!policy.outputs.cefToSyslog) continue;
+    }
+    const needSyslog = policy.outputs.syslog;
+    const needAuthentication = policy.outputs.asimAuthentication && cef === undefined;
+    if (!needSyslog && !needAuthentication) continue;
     const row = toSyslogRow(message, {
-      hostIp: task.peers[task.peerIndex[i] ?? 0] ?? '',
+      hostIp,
       receivedAt,
       truncated: ((task.flags[i] ?? 0) & FRAME_TRUNCATED) !== 0,
+      invalidUtf8: invalid,
     });
-    syslog.write(JSON.stringify(row), message.timestamp ?? receivedAt);
+    if (needSyslog) outputs.writer(streams.syslog).write(JSON.stringify(row), message.timestamp ?? receivedAt);
+    if (needAuthentication) {
+      const outcome = toAuthenticationRow(row);
+      if (outcome.kind === 'row') {
+        counts.authentication++;
+        outputs.writer(streams.asimAuthentication).write(JSON.stringify(outcome.row), Date.parse(outcome.row.TimeGenerated));
+      }
+    }
   }
-  const movable = new MovableResult({ outputs: [syslog.finish()], formats, problems, busyMs: performance.now() - startedAt });
+  const movable = new MovableResult({ outputs: outputs.finish(), counts, busyMs: performance.now() - startedAt });
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);
+}
+
+/**
+ * CEF after a syslog header (in MSG), or a whole frame that is CEF. A cheap
+ * indexOf rejects the rest; a CEF header that does not parse stays a Syslog row.
+ */
+function findCef(text: string, body: string): CefEvent | undefined {
+  const inBody = cefStart(body);
+  if (inBody !== -1) return usable(parseCefAt(body, inBody));
+  // RFC 3164 parsing may take "CEF:0|…" for a tag; look in the raw frame.
+  const inText = cefStart(text);
+  return inText === -1 ? undefined : usable(parseCefAt(text, inText));
+}
+
+function usable(event: CefEvent | undefined): CefEvent | undefined {
+  return event !== undefined && event.problem !== 'bad_header' ? event : undefined;
 }

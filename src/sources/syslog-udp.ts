@@ -2,14 +2,15 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
-import type { SyslogSourceConfig } from '../config/schema.ts';
+import { senderFilter } from './allowed-networks.ts';
+import { policyOf, type SyslogSourceConfig } from './config.ts';
 import { AsimdError } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { FrameSink } from '../pipeline/index.ts';
-import { FRAME_TRUNCATED } from '../pipeline/task.ts';
+import { FRAME_TRUNCATED, type SourceName } from '../pipeline/task.ts';
 import type { Source } from './types.ts';
 
-const SOURCE = 'syslog_udp';
+const SOURCE: SourceName = 'syslog_udp';
 
 /**
  * The kernel counts datagrams it dropped for a full receive buffer in the last
@@ -49,6 +50,7 @@ export class SyslogUdpSource implements Source {
     const address = this.config.udp.address ?? this.config.address;
     const port = this.config.udp.port ?? this.config.port;
     const maxBytes = this.config.maxMessageBytes;
+    const allowed = senderFilter(policyOf(this.config, 'udp').allowedNetworks);
     const socket = createSocket({
       type: isIPv6(address) ? 'udp6' : 'udp4',
       reuseAddr: false,
@@ -56,6 +58,10 @@ export class SyslogUdpSource implements Source {
     });
     this.socket = socket;
     socket.on('message', (datagram: Buffer, peer: RemoteInfo) => {
+      if (allowed && !allowed(peer.address)) {
+        this.metrics.dropped.inc({ source: SOURCE, reason: 'sender_not_allowed' });
+        return;
+      }
       if (sink.full) {
         this.metrics.dropped.inc({ source: SOURCE, reason: 'queue_full' });
         return;
