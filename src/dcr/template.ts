@@ -1,4 +1,4 @@
-import { ASIM_AUTHENTICATION_COLUMNS } from '../../parsers/asim/authentication.ts';
+import { ASIM_AUTHENTICATION_COLUMNS, ASIM_AUTHENTICATION_NATIVE_TRANSFORM } from '../../parsers/asim/authentication.ts';
 import { COMMON_SECURITY_LOG_COLUMNS } from '../../parsers/tables/common-security-log.ts';
 import { SYSLOG_COLUMNS, type ColumnType } from '../../parsers/tables/syslog.ts';
 import type { Config } from '../config/schema.ts';
@@ -17,13 +17,21 @@ export interface TableStream {
   /** The built-in table the data flow writes to. */
   table: string;
   columns: ReadonlyArray<{ name: string; type: ColumnType }>;
+  /**
+   * Maps the stream onto the built-in table: drops what the agent sends that the
+   * table has no column for (AsimdFlags; ASIM fields Microsoft computes at query time).
+   */
+  transformKql: string;
 }
+
+/** To keep AsimdFlags in Sentinel, add a custom column AsimdFlags_CF to the table and use `source | project-rename AsimdFlags_CF = AsimdFlags`. */
+const DROP_FLAGS = 'source | project-away AsimdFlags';
 
 /** One line per table asimd emits. */
 export const TABLE_STREAMS: readonly TableStream[] = [
-  { key: 'syslog', table: 'Syslog', columns: SYSLOG_COLUMNS },
-  { key: 'commonSecurityLog', table: 'CommonSecurityLog', columns: COMMON_SECURITY_LOG_COLUMNS },
-  { key: 'asimAuthentication', table: 'ASimAuthenticationEventLogs', columns: ASIM_AUTHENTICATION_COLUMNS },
+  { key: 'syslog', table: 'Syslog', columns: SYSLOG_COLUMNS, transformKql: DROP_FLAGS },
+  { key: 'commonSecurityLog', table: 'CommonSecurityLog', columns: COMMON_SECURITY_LOG_COLUMNS, transformKql: DROP_FLAGS },
+  { key: 'asimAuthentication', table: 'ASimAuthenticationEventLogs', columns: ASIM_AUTHENTICATION_COLUMNS, transformKql: ASIM_AUTHENTICATION_NATIVE_TRANSFORM },
 ];
 
 export interface StreamDeclaration {
@@ -55,10 +63,10 @@ const DESTINATION = 'sentinelWorkspace';
 export function dcrTemplate(streams: Config['streams']): DcrTemplate {
   const streamDeclarations: Record<string, StreamDeclaration> = {};
   const dataFlows: DcrTemplate['resources'][number]['properties']['dataFlows'] = [];
-  for (const { key, table, columns } of TABLE_STREAMS) {
+  for (const { key, table, columns, transformKql } of TABLE_STREAMS) {
     const stream = streams[key];
     streamDeclarations[stream] = { columns: columns.map(({ name, type }) => ({ name, type })) };
-    dataFlows.push({ streams: [stream], destinations: [DESTINATION], transformKql: 'source', outputStream: `Microsoft-${table}` });
+    dataFlows.push({ streams: [stream], destinations: [DESTINATION], transformKql, outputStream: `Microsoft-${table}` });
   }
   return {
     $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',

@@ -81,7 +81,11 @@ void t.test('dcr prints an ARM template whose data flows cover the configured st
   const template = JSON.parse(result.stdout) as { resources: Array<{ kind: string; properties: { streamDeclarations: Record<string, { columns: Array<{ name: string }> }>; dataFlows: Array<{ streams: string[]; outputStream: string; transformKql: string }> } }> };
   const rule = template.resources[0];
   t.equal(rule?.kind, 'Direct');
-  t.match(rule?.properties.dataFlows, [{ streams: ['Custom-Syslog'], outputStream: 'Microsoft-Syslog', transformKql: 'source' }]);
+  t.match(rule?.properties.dataFlows, [
+    { streams: ['Custom-Syslog'], outputStream: 'Microsoft-Syslog', transformKql: /^source\b/ },
+    { streams: ['Custom-CommonSecurityLog'], outputStream: 'Microsoft-CommonSecurityLog' },
+    { streams: ['Custom-ASimAuthenticationEventLogs'], outputStream: 'Microsoft-ASimAuthenticationEventLogs' },
+  ]);
   t.ok(rule?.properties.streamDeclarations['Custom-Syslog']?.columns.some((column) => column.name === 'SyslogMessage'));
 
   const renamed = asimd('dcr', '--config', write('renamed.yaml', 'streams:\n  syslog: Custom-MySyslog\n'));

@@ -136,7 +136,7 @@ export async function startAgent(
       let total = 0;
       for (const line of text.split('\n')) {
         if (!line.startsWith(name)) continue;
-        const match = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+        const match = /^([a-zA-Z0-9_:]+)(\{[^}]*\})? (\S+)$/.exec(line);
         if (!match || match[1] !== name) continue;
         const labelText = match[2] ?? '';
         if (Object.entries(labels).every(([key, value]) => labelText.includes(`${key}="${value}"`))) total += Number(match[3]);
