@@ -130,7 +130,7 @@ export default function processFrames(task: FrameTask): unknown {
   const bytes = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   const outputs = new TaskOutputs(bytes.length * 2 + task.count * 320, task.count);
   const { streams } = options;
-  const policy = policies.get(task.source) ?? (policies.values().next().value as PreparedPolicy);
+  const policy = policies.get(task.source) ?? (policies.values().next().value);
   const counts: TaskCounts = { formats: {}, problems: {}, filtered: {}, invalidUtf8: 0, cef: 0, authentication: 0 };
   const parseOptions = { ...policy.options };
   let start = 0;

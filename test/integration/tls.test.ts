@@ -67,7 +67,7 @@ void t.test('a sender without a client certificate, or with one from another CA,
       (socket) =>
         new Promise<string>((resolve) => {
           // TLS 1.3 reports the refusal after the handshake, on the first read.
-          socket.once('error', (err) => resolve(err.message));
+          socket.once('error', (err: Error) => resolve(err.message));
           socket.once('close', () => resolve('closed'));
           socket.write('<13>1 - - - - - - must not land\n');
         }),
