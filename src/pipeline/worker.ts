@@ -130,7 +130,8 @@ export default function processFrames(task: FrameTask): unknown {
   const bytes = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   const outputs = new TaskOutputs(bytes.length * 2 + task.count * 320, task.count);
   const { streams } = options;
-  const policy = policies.get(task.source) ?? (policies.values().next().value);
+  const policy = policies.get(task.source);
+  if (policy === undefined) throw new Error(`no policy for source ${task.source}`);
   const counts: TaskCounts = { formats: {}, problems: {}, filtered: {}, invalidUtf8: 0, cef: 0, authentication: 0 };
   const parseOptions = { ...policy.options };
   let start = 0;
@@ -153,7 +154,7 @@ export default function processFrames(task: FrameTask): unknown {
       continue;
     }
     const hostIp = task.peers[task.peerIndex[i] ?? 0] ?? '';
-    const cef = policy.outputs.commonSecurityLog ? findCef(text, message.message) : undefined;
+    const cef = policy.outputs.commonSecurityLog ? findCef(text) : undefined;
     if (cef !== undefined) {
       counts.cef++;
       const row = toCommonSecurityLogRow(cef, {
@@ -187,17 +188,14 @@ export default function processFrames(task: FrameTask): unknown {
 }
 
 /**
- * CEF after a syslog header (in MSG), or a whole frame that is CEF. A cheap
- * indexOf rejects the rest; a CEF header that does not parse stays a Syslog row.
+ * CEF after a syslog header, or a whole frame that is CEF: one scan of the raw
+ * frame finds both (cefStart wants "CEF:" at the start or after a space, so
+ * text inside a message does not count). A CEF header that does not parse
+ * stays a Syslog row.
  */
-function findCef(text: string, body: string): CefEvent | undefined {
-  const inBody = cefStart(body);
-  if (inBody !== -1) return usable(parseCefAt(body, inBody));
-  // RFC 3164 parsing may take "CEF:0|…" for a tag; look in the raw frame.
-  const inText = cefStart(text);
-  return inText === -1 ? undefined : usable(parseCefAt(text, inText));
-}
-
-function usable(event: CefEvent | undefined): CefEvent | undefined {
+function findCef(text: string): CefEvent | undefined {
+  const at = cefStart(text);
+  if (at === -1) return undefined;
+  const event = parseCefAt(text, at);
   return event !== undefined && event.problem !== 'bad_header' ? event : undefined;
 }
