@@ -21,11 +21,23 @@ export interface SyslogMessage {
   message: string;
   /** snake_case reason code when something was defaulted or could not be parsed; undefined when clean. */
   problem: string | undefined;
+  /**
+   * N of a syslogd/rsyslog repeat notice (`last message repeated N times`, `message repeated N times: [ … ]`);
+   * undefined otherwise. Optional for code that builds messages by hand; the parser always assigns it.
+   */
+  repeated?: number | undefined;
 }
 
 export interface ParseOptions {
   /** ms epoch the message was received; used to infer the year of RFC 3164 timestamps. */
   receivedAt: number;
+  /**
+   * Zone for timestamps without a UTC offset (RFC 3164, and RFC 3339 without offset inside RFC 3164):
+   * an IANA name ('Europe/Berlin') or a fixed offset ('+02:00'). Default UTC. An unknown name is read
+   * as UTC and flagged `unknown_time_zone` (validate at start with validTimeZone). Timestamps that
+   * carry an offset (all RFC 5424 ones) never use it.
+   */
+  timeZone?: string | undefined;
 }
 
 /**
@@ -45,6 +57,7 @@ export function makeMessage(
   structuredData: string | undefined,
   message: string,
   problem: string | undefined,
+  repeated?: number,
 ): SyslogMessage {
   return {
     format,
@@ -59,5 +72,6 @@ export function makeMessage(
     structuredData,
     message,
     problem,
+    repeated,
   };
 }

@@ -4,9 +4,11 @@
  * `app[pid]:` / `app:`, then MSG.
  */
 import type { SyslogMessage } from './message.ts';
+import type { TimeZone } from './timezone.ts';
 import { makeMessage } from './message.ts';
 import { MONTH_INDEX, monthKey } from './codes.ts';
-import { inferYear, parseRfc3339, twoDigits, utc, validDay } from './timestamp.ts';
+import { inferYear, parseRfc3339, rfc3339Info, twoDigits, utc, validDay } from './timestamp.ts';
+import { UTC_ZONE } from './timezone.ts';
 
 const SP = 32;
 const COLON = 58;
@@ -36,7 +38,7 @@ function spaceEnd(text: string, i: number, end: number): number {
  * `[*|.]Mmm d[d] [yyyy ]hh:mm:ss[.fff][:]` at pos. Returns the instant (NaN when there is none or it
  * is invalid); cursor.end = index after it (-1 if none); cursor.invalid = it looked like a timestamp but was not.
  */
-function bsdTimestamp(text: string, pos: number, end: number, receivedAt: number): number {
+function bsdTimestamp(text: string, pos: number, end: number, receivedAt: number, zone: TimeZone): number {
   let i = pos;
   const c = text.charCodeAt(i);
   if (c === STAR || c === DOT) i++;
@@ -82,11 +84,13 @@ function bsdTimestamp(text: string, pos: number, end: number, receivedAt: number
   if (i < end && text.charCodeAt(i) !== SP) return NaN;
   cursor.invalid = false;
   cursor.end = i;
-  return year < 0 ? inferYear(mo, d, h, mi, s, ms, receivedAt) : utc(year, mo, d, h, mi, s, ms);
+  if (year < 0) return inferYear(mo, d, h, mi, s, ms, receivedAt, zone);
+  const wall = utc(year, mo, d, h, mi, s, ms);
+  return zone === UTC_ZONE ? wall : zone.toUtc(wall);
 }
 
 /** Timestamp at pos, either BSD or RFC 3339; see bsdTimestamp for the cursor protocol. */
-function timestampAt(text: string, pos: number, end: number, receivedAt: number): number {
+function timestampAt(text: string, pos: number, end: number, receivedAt: number, zone: TimeZone): number {
   cursor.invalid = false;
   cursor.end = -1;
   const c = text.charCodeAt(pos);
@@ -99,9 +103,9 @@ function timestampAt(text: string, pos: number, end: number, receivedAt: number)
       return NaN;
     }
     cursor.end = e;
-    return t;
+    return rfc3339Info.hasOffset || zone === UTC_ZONE ? t : zone.toUtc(t);
   }
-  return bsdTimestamp(text, pos, end, receivedAt);
+  return bsdTimestamp(text, pos, end, receivedAt, zone);
 }
 
 /** Whether text[start, stop) looks like a tag rather than a hostname: ends with `:` or contains `[`. */
@@ -111,8 +115,52 @@ function looksLikeTag(text: string, start: number, stop: number): boolean {
   return false;
 }
 
+const LAST_REPEATED = 'last message repeated ';
+const MESSAGE_REPEATED = 'message repeated ';
+
+/**
+ * N when text at pos is a repeat notice: `[--- ]last message repeated N time[s]` (syslogd, rsyslog; macOS
+ * wraps it in `---`) or `message repeated N time[s]:` (rsyslog's reduction, after the original tag), followed
+ * by the end, SP or `:`. Otherwise -1. Looked at only when pos holds '-', 'l' or 'm'.
+ */
+function repeatAt(text: string, pos: number, end: number): number {
+  let i = pos;
+  let c = text.charCodeAt(i);
+  if (c === 45) {
+    if (!text.startsWith('--- ', i)) return -1;
+    i += 4;
+    c = text.charCodeAt(i);
+  }
+  if (c === 108) {
+    if (!text.startsWith(LAST_REPEATED, i)) return -1;
+    i += LAST_REPEATED.length;
+  } else if (c === 109) {
+    if (!text.startsWith(MESSAGE_REPEATED, i)) return -1;
+    i += MESSAGE_REPEATED.length;
+  } else {
+    return -1;
+  }
+  const digits = i;
+  let n = 0;
+  while (i < end && isDigit(text.charCodeAt(i))) {
+    n = n * 10 + text.charCodeAt(i) - 48;
+    i++;
+  }
+  if (i === digits || i - digits > 15 || !text.startsWith(' time', i)) return -1;
+  i += 5;
+  if (text.charCodeAt(i) === 115) i++; // 's'
+  if (i >= end) return n;
+  c = text.charCodeAt(i);
+  return c === SP || c === COLON ? n : -1;
+}
+
+function mayRepeat(c: number): boolean {
+  return c === 108 || c === 109 || c === 45;
+}
+
 /**
  * `pos` points after `<PRI>` (or at 0 without one). `problem` carries no_pri/bad_pri from the caller.
+ * `zone` reads timestamps without an offset; undefined means an unknown zone name (read as UTC, flagged).
  */
 export function parseRfc3164(
   text: string,
@@ -123,8 +171,10 @@ export function parseRfc3164(
   hasPri: boolean,
   problem: string | undefined,
   receivedAt: number,
+  zone: TimeZone | undefined,
 ): SyslogMessage {
   pos = skipSpaces(text, pos, end);
+  const z = zone ?? UTC_ZONE;
 
   // Optional Cisco IOS sequence number `123: ` in front of the timestamp.
   let tsPos = pos;
@@ -134,14 +184,22 @@ export function parseRfc3164(
 
   let timestamp: number | undefined;
   let hasTs = false;
-  let t = timestampAt(text, tsPos, end, receivedAt);
-  if (cursor.invalid && tsPos !== pos) t = timestampAt(text, pos, end, receivedAt);
+  let t = timestampAt(text, tsPos, end, receivedAt, z);
+  if (cursor.invalid && tsPos !== pos) t = timestampAt(text, pos, end, receivedAt, z);
   if (cursor.invalid) {
     problem ??= 'bad_timestamp';
   } else if (cursor.end >= 0) {
     hasTs = true;
     if (!Number.isNaN(t)) timestamp = t;
     pos = skipSpaces(text, cursor.end, end);
+    if (zone === undefined) problem ??= 'unknown_time_zone';
+  }
+
+  // A repeat notice where the hostname would be: no hostname, no tag (`<13>Jun 1 00:00:00 last message repeated 3 times`).
+  let repeated = -1;
+  if (mayRepeat(text.charCodeAt(pos))) {
+    repeated = repeatAt(text, pos, end);
+    if (repeated >= 0) return repeatNotice(text, end, pos, facility, severity, hasPri, timestamp, undefined, problem, repeated);
   }
 
   // HOSTNAME, only after a timestamp, and only if the token is not the tag itself.
@@ -150,6 +208,10 @@ export function parseRfc3164(
   if (hasTs && tokEnd > pos && !looksLikeTag(text, pos, tokEnd)) {
     hostname = text.slice(pos, tokEnd);
     pos = skipSpaces(text, tokEnd, end);
+    if (mayRepeat(text.charCodeAt(pos))) {
+      repeated = repeatAt(text, pos, end);
+      if (repeated >= 0) return repeatNotice(text, end, pos, facility, severity, hasPri, timestamp, hostname, problem, repeated);
+    }
     tokEnd = spaceEnd(text, pos, end);
   }
 
@@ -187,6 +249,21 @@ export function parseRfc3164(
     return makeMessage('unparsed', facility, severity, false, undefined, undefined, undefined, undefined, undefined, undefined, raw,
       problem === undefined || problem === 'no_pri' ? 'no_header' : problem);
   }
+  // rsyslog's reduction keeps the tag: `sshd[1]: message repeated 5 times: [ Failed password …]`.
+  if (appName !== undefined && text.charCodeAt(pos) === 109) {
+    const n = repeatAt(text, pos, end);
+    if (n >= 0) repeated = n;
+  }
   const message = pos >= end ? '' : text.slice(pos, end);
-  return makeMessage('rfc3164', facility, severity, hasPri, timestamp, hostname, appName, procId, undefined, undefined, message, problem);
+  return makeMessage('rfc3164', facility, severity, hasPri, timestamp, hostname, appName, procId, undefined, undefined, message, problem,
+    repeated >= 0 ? repeated : undefined);
+}
+
+/** A repeat notice with the notice itself as the message, no tag. */
+function repeatNotice(
+  text: string, end: number, pos: number, facility: number, severity: number, hasPri: boolean,
+  timestamp: number | undefined, hostname: string | undefined, problem: string | undefined, repeated: number,
+): SyslogMessage {
+  return makeMessage('rfc3164', facility, severity, hasPri, timestamp, hostname, undefined, undefined, undefined, undefined,
+    text.slice(pos, end), problem, repeated);
 }

@@ -2,14 +2,13 @@
 import type { SyslogMessage } from './message.ts';
 import { makeMessage } from './message.ts';
 import { parseRfc3339 } from './timestamp.ts';
+import { checkStructuredData, scanStructuredData } from './structured-data.ts';
+
+export { scanStructuredData } from './structured-data.ts';
 
 const SP = 32;
 const NIL = 45; // '-'
 const LBRACKET = 91;
-const RBRACKET = 93;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const EQUALS = 61;
 const BOM = 0xfeff;
 
 /**
@@ -25,41 +24,6 @@ function fieldEnd(text: string, start: number, end: number): number {
 
 function fieldValue(text: string, start: number, stop: number): string | undefined {
   return stop - start === 1 && text.charCodeAt(start) === NIL ? undefined : text.slice(start, stop);
-}
-
-/**
- * Scans one or more SD-ELEMENTs starting at a `[`. Returns the index after the last `]`, or -1.
- * Inside a quoted PARAM-VALUE, `\` escapes the next character, so `\"`, `\\` and `\]` do not end
- * the value or the element, and a bare `]` inside quotes does not end the element either.
- */
-export function scanStructuredData(text: string, start: number, end: number): number {
-  let i = start;
-  while (i < end && text.charCodeAt(i) === LBRACKET) {
-    i++;
-    const idStart = i;
-    while (i < end) {
-      const c = text.charCodeAt(i);
-      if (c === SP || c === RBRACKET) break;
-      if (c === EQUALS || c === QUOTE || c < SP) return -1;
-      i++;
-    }
-    if (i === idStart) return -1;
-    let inQuote = false;
-    for (; i < end; i++) {
-      const c = text.charCodeAt(i);
-      if (inQuote) {
-        if (c === BACKSLASH) i++;
-        else if (c === QUOTE) inQuote = false;
-      } else if (c === QUOTE) {
-        inQuote = true;
-      } else if (c === RBRACKET) {
-        break;
-      }
-    }
-    if (i >= end) return -1;
-    i++;
-  }
-  return i;
 }
 
 /**
@@ -117,7 +81,14 @@ export function parseRfc5424(
   if (c === NIL && (pos + 1 === end || text.charCodeAt(pos + 1) === SP)) {
     pos++;
   } else if (c === LBRACKET) {
-    const sdEnd = scanStructuredData(text, pos, end);
+    // Strict first (the common, valid case costs one pass); if that fails, the lenient scan still
+    // splits a delimitable SD off the MSG and the message is flagged invalid_structured_data.
+    let sdEnd = checkStructuredData(text, pos, end);
+    if (sdEnd < 0 || (sdEnd < end && text.charCodeAt(sdEnd) !== SP)) {
+      const loose = scanStructuredData(text, pos, end);
+      if (loose >= 0 && loose !== sdEnd) problem ??= 'invalid_structured_data';
+      if (loose >= 0) sdEnd = loose;
+    }
     if (sdEnd < 0) {
       sdBad = true;
     } else {
@@ -128,6 +99,7 @@ export function parseRfc5424(
     // Best effort for senders that omit STRUCTURED-DATA: the rest is the message.
     sdBad = true;
   }
+  // Missing or unterminated SD: the rest of the text is kept as the message.
   if (sdBad) problem ??= 'bad_structured_data';
 
   // [SP MSG]

@@ -1,5 +1,7 @@
 /** Timestamp helpers: RFC 3339 parsing and RFC 3164 year inference, by char-code scanning. */
+import type { TimeZone } from './timezone.ts';
 import { DAYS_IN_MONTH } from './codes.ts';
+import { UTC_ZONE } from './timezone.ts';
 
 /** Milliseconds in a 400-year Gregorian cycle; lets Date.UTC handle years 0..99 (which it maps to 19xx). */
 const MS_PER_400_YEARS = 12_622_780_800_000;
@@ -35,10 +37,14 @@ export function utc(y: number, mo0: number, d: number, h: number, mi: number, s:
   return Date.UTC(y + 400, mo0, d, h, mi, s, ms) - MS_PER_400_YEARS;
 }
 
+/** Side output of parseRfc3339 (synchronous, so one per thread is enough). */
+export const rfc3339Info = { hasOffset: true };
+
 /**
  * Parses an RFC 3339 timestamp in text[start, end): `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`.
  * Returns the instant in ms, or NaN. Fractions beyond milliseconds are truncated. Without
- * `requireOffset`, a missing offset means UTC (seen in RFC 3164 variants).
+ * `requireOffset`, a missing offset is allowed (seen in RFC 3164 variants): the result is then the
+ * wall-clock time as if it were UTC and `rfc3339Info.hasOffset` is false, for the caller to apply a zone.
  */
 export function parseRfc3339(text: string, start: number, end: number, requireOffset: boolean): number {
   if (end - start < 19) return NaN;
@@ -74,6 +80,7 @@ export function parseRfc3339(text: string, start: number, end: number, requireOf
     else if (n === 2) ms *= 10;
   }
   let offsetMin = 0;
+  rfc3339Info.hasOffset = i !== end;
   if (i === end) {
     if (requireOffset) return NaN;
   } else {
@@ -110,15 +117,19 @@ function yearOf(ms: number): number {
 }
 
 /**
- * Instant of a year-less RFC 3164 timestamp (treated as UTC), choosing the year from receivedAt:
- * a date more than ~1 month ahead of receivedAt is last year's, one more than ~11 months behind is
- * next year's. Returns NaN if receivedAt is not a valid time.
+ * Instant of a year-less RFC 3164 timestamp, read as wall-clock time in `zone`, choosing the year from
+ * the local date of receivedAt in that zone: a date more than ~1 month ahead of it is last year's, one
+ * more than ~11 months behind is next year's. Returns NaN if receivedAt is not a valid time. `zone` defaults to UTC
+ * (parsers/cef/time.ts relies on that).
  */
-export function inferYear(mo0: number, d: number, h: number, mi: number, s: number, ms: number, receivedAt: number): number {
-  const y = yearOf(receivedAt);
+export function inferYear(
+  mo0: number, d: number, h: number, mi: number, s: number, ms: number, receivedAt: number, zone: TimeZone = UTC_ZONE,
+): number {
+  const local = zone === UTC_ZONE ? receivedAt : receivedAt + zone.offsetAt(receivedAt);
+  const y = yearOf(local);
   if (Number.isNaN(y)) return NaN;
-  const t = Date.UTC(y, mo0, d, h, mi, s, ms);
-  if (t - receivedAt > FUTURE_LIMIT_MS) return Date.UTC(y - 1, mo0, d, h, mi, s, ms);
-  if (receivedAt - t > PAST_LIMIT_MS) return Date.UTC(y + 1, mo0, d, h, mi, s, ms);
-  return t;
+  let wall = Date.UTC(y, mo0, d, h, mi, s, ms);
+  if (wall - local > FUTURE_LIMIT_MS) wall = Date.UTC(y - 1, mo0, d, h, mi, s, ms);
+  else if (local - wall > PAST_LIMIT_MS) wall = Date.UTC(y + 1, mo0, d, h, mi, s, ms);
+  return zone === UTC_ZONE ? wall : zone.toUtc(wall);
 }

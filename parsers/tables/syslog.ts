@@ -15,6 +15,8 @@ export interface SyslogRowContext {
   receivedAt: number;
   /** The frame was cut at the size limit. */
   truncated: boolean;
+  /** The frame had invalid UTF-8, replaced by U+FFFD (decodeFrame's `invalid`). Adds `invalid_utf8`. */
+  invalidUtf8?: boolean | undefined;
 }
 
 export interface SyslogRow {
@@ -64,10 +66,14 @@ export function processId(procId: string | undefined): number | undefined {
   return value <= INT32_MAX ? value : undefined;
 }
 
-/** Comma-separated flags in fixed order: truncated, unparsed, then the problem code. */
-function flags(msg: SyslogMessage, truncated: boolean): string | undefined {
+/**
+ * Comma-separated flags in fixed order: `truncated`, `invalid_utf8` (both about the frame's bytes), then
+ * `unparsed`, then the parser's problem code (about its syntax). Undefined when there is none.
+ */
+function flags(msg: SyslogMessage, truncated: boolean, invalidUtf8: boolean): string | undefined {
   let out: string | undefined;
   if (truncated) out = 'truncated';
+  if (invalidUtf8) out = out === undefined ? 'invalid_utf8' : out + ',invalid_utf8';
   if (msg.format === 'unparsed') out = out === undefined ? 'unparsed' : out + ',unparsed';
   if (msg.problem !== undefined) out = out === undefined ? msg.problem : out + ',' + msg.problem;
   return out;
@@ -88,6 +94,6 @@ export function toSyslogRow(msg: SyslogMessage, ctx: SyslogRowContext): SyslogRo
     ProcessID: processId(msg.procId),
     SyslogMessage: msg.message,
     SourceSystem: 'Linux',
-    AsimdFlags: flags(msg, ctx.truncated),
+    AsimdFlags: flags(msg, ctx.truncated, ctx.invalidUtf8 === true),
   };
 }

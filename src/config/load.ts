@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { emulatorConfigProblems } from '../emulator/config.ts';
+import { validTimeZone } from '../../parsers/syslog/index.ts';
 import { networkProblems } from '../sources/allowed-networks.ts';
 import { ConfigError } from '../errors/index.ts';
 import { ConfigSchema, type Config } from './schema.ts';
@@ -122,16 +123,6 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError('ASIMD_CONFIG_READ', [`${file}: ${err instanceof Error ? err.message : String(err)}`], { cause: err });
   }
   return parseConfigText(text, file, env);
-}
-
-function validTimeZone(zone: string): boolean {
-  if (/^[+-](?:[01]\d|2[0-3]):?[0-5]\d$/.test(zone)) return true;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function syslogProblems(syslog: Config['sources']['syslog']): string[] {

@@ -3,8 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import { cefStart, parseCefAt, type CefEvent } from '../../parsers/cef/index.ts';
 import { toAuthenticationRow } from '../../parsers/linux-auth/index.ts';
-import { decodeFrame } from '../../parsers/syslog/decode.ts';
-import { parseSyslog, type ParseOptions } from '../../parsers/syslog/index.ts';
+import { createParser, decodeFrame, type SyslogParser } from '../../parsers/syslog/index.ts';
 import { toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
 import { toSyslogRow } from '../../parsers/tables/syslog.ts';
 import { FRAME_TRUNCATED, type FrameTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
@@ -87,7 +86,7 @@ class MovableResult {
 
 /** A source's policy as the worker applies it: lookups precomputed once. */
 interface PreparedPolicy {
-  options: ParseOptions;
+  parse: SyslogParser;
   outputs: WorkerPolicy['outputs'];
   /** Facility code → kept; undefined when every facility is kept. */
   facilities: Uint8Array | undefined;
@@ -101,8 +100,7 @@ const policies = new Map<string, PreparedPolicy>(
       facilities = new Uint8Array(24);
       for (const code of policy.facilities) facilities[code] = 1;
     }
-    const parseOptions: ParseOptions = { receivedAt: 0, timeZone: policy.timeZone };
-    return [source, { options: parseOptions, outputs: policy.outputs, facilities, minimumSeverity: policy.minimumSeverity }];
+    return [source, { parse: createParser({ timeZone: policy.timeZone }), outputs: policy.outputs, facilities, minimumSeverity: policy.minimumSeverity }];
   }),
 );
 
@@ -133,15 +131,13 @@ export default function processFrames(task: FrameTask): unknown {
   const policy = policies.get(task.source);
   if (policy === undefined) throw new Error(`no policy for source ${task.source}`);
   const counts: TaskCounts = { formats: {}, problems: {}, filtered: {}, invalidUtf8: 0, cef: 0, authentication: 0 };
-  const parseOptions = { ...policy.options };
   let start = 0;
   for (let i = 0; i < task.count; i++) {
     const end = task.ends[i] ?? start;
     const { text, invalid } = decodeFrame(bytes, start, end);
     start = end;
     const receivedAt = task.receivedAt[i] ?? Date.now();
-    parseOptions.receivedAt = receivedAt;
-    const message = parseSyslog(text, parseOptions);
+    const message = policy.parse(text, receivedAt);
     increment(counts.formats, message.format);
     if (message.problem !== undefined) increment(counts.problems, message.problem);
     if (invalid) counts.invalidUtf8++;
