@@ -69,7 +69,7 @@ void t.test('the emulator logs its start and stop once, as component emulator', 
   t.equal(started.length, 1);
   t.equal(started[0]?.['component'], 'emulator');
   t.equal(started[0]?.['url'], h.emulator.url);
-  t.same(started[0]?.['dcrs'], [{ immutableId: 'dcr-00000000000000000000000000000000', template: join(REPO_ROOT, 'config/dcr/asimd.dcr.json'), streams: ['Custom-Syslog'] }]);
+  t.same(started[0]?.['dcrs'], [{ immutableId: 'dcr-00000000000000000000000000000000', template: join(REPO_ROOT, 'config/dcr/asimd.dcr.json'), streams: ['Custom-Syslog', 'Custom-CommonSecurityLog', 'Custom-ASimAuthenticationEventLogs'] }]);
   await h.ingest(await h.token(), []);
   t.equal(h.logs.filter((line) => (line['level'] as number) >= 30).length, 3, 'two listening lines and the start line; nothing per request');
   await h.emulator.close();

@@ -34,7 +34,7 @@ void t.test('runEmulatorCommand serves until SIGTERM, logging its URL, certifica
   });
   const line = await ready;
   t.match(line['endpoint'], /^https:\/\/127\.0\.0\.1:\d+$/);
-  t.same(line['dcrs'], { 'dcr-00000000000000000000000000000000': ['Custom-Syslog'] });
+  t.same(line['dcrs'], { 'dcr-00000000000000000000000000000000': ['Custom-Syslog', 'Custom-CommonSecurityLog', 'Custom-ASimAuthenticationEventLogs'] });
   t.equal(line['trust'], `NODE_EXTRA_CA_CERTS=${join(dir, 'data', 'emulator-cert.pem')}`);
   t.equal(line['component'], 'emulator');
   const dispatcher = new Agent({ connect: { ca: readFileSync(join(dir, 'data', 'emulator-cert.pem'), 'utf8') } });

@@ -131,7 +131,7 @@ void t.test('a batch lands as rows; the startup probe posts [] first', async (t)
   const batchRequest = posts.at(-1);
   t.equal(batchRequest?.headers['content-encoding'], 'gzip', 'gzip on the wire');
   t.match(String(batchRequest?.headers['authorization']), /^Bearer \S+/);
-  t.equal(await r.metric('asimd_sink_requests_total', { status: '204' }), 2);
+  t.equal(await r.metric('asimd_sink_requests_total', { status: '204' }), 4, 'a probe per stream, then the batch');
   t.ok((await r.metric('asimd_sink_request_bytes_total', { encoding: 'gzip' })) < (await r.metric('asimd_sink_request_bytes_total', { encoding: 'raw' })), 'gzip bytes are fewer than raw');
 });
 
