@@ -67,11 +67,22 @@ export class SyslogTlsSource extends SyslogStreamSource {
       ...this.secureContext(),
       minVersion: tls.minVersion,
       requestCert: tls.requireClientCertificate || tls.clientCaFile !== undefined,
-      rejectUnauthorized: tls.requireClientCertificate,
+      // Checked below instead of by OpenSSL, so a refusal is counted with its
+      // real reason (an untrusted certificate would otherwise look like a hang-up).
+      rejectUnauthorized: false,
       // A slow or silent handshake must not hold a connection slot for long.
       handshakeTimeout: 10_000,
     });
-    server.on('secureConnection', (socket: TLSSocket) => onSocket(socket));
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (tls.requireClientCertificate && !socket.authorized) {
+        const reason = socket.getPeerCertificate().subject === undefined ? 'no_client_certificate' : String(socket.authorizationError ?? 'unauthorized');
+        this.metrics.tlsHandshakeFailures.inc({ reason });
+        this.logger.debug({ peer: socket.remoteAddress, reason }, 'TLS client refused');
+        socket.destroy();
+        return;
+      }
+      onSocket(socket);
+    });
     server.on('tlsClientError', (err: Error) => {
       this.metrics.tlsHandshakeFailures.inc({ reason: errorCodeOf(err) ?? 'handshake_error' });
       this.logger.debug({ err: err.message }, 'TLS handshake failed');

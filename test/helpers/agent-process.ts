@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +30,12 @@ export interface RunningAgent {
   rowsIn(directory: string, stream?: string): Array<Record<string, unknown>>;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
 }
+
+/** Working directories of the agents this test process started; removed when it exits. */
+const workingDirectories: string[] = [];
+process.once('exit', () => {
+  for (const dir of workingDirectories) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Test configs bind free ports on loopback and write into a fresh directory. */
 export function testConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -67,6 +73,7 @@ export async function startAgent(
 ): Promise<RunningAgent> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does)`);
   const dir = mkdtempSync(join(tmpdir(), 'asimd-test-'));
+  workingDirectories.push(dir);
   const configFile = join(dir, 'asimd.yaml');
   writeFileSync(configFile, stringify(config));
   const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {

@@ -76,6 +76,8 @@ void t.test('a sender without a client certificate, or with one from another CA,
     t.ok(outcome.length > 0, `refused: ${outcome}`);
   }
   await waitFor(async () => ((await agent.metric('asimd_tls_handshake_failures_total')) >= 2 ? true : undefined), 3000, 'two handshake failures');
+  t.equal(await agent.metric('asimd_tls_handshake_failures_total', { reason: 'no_client_certificate' }), 1, 'counted as no_client_certificate');
+  t.equal(await agent.metric('asimd_tls_handshake_failures_total', { reason: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }), 1, 'counted as an untrusted certificate');
   t.notOk(agent.rows().some((r) => r['SyslogMessage'] === 'must not land'), 'nothing from refused senders');
 });
 
