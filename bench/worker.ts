@@ -107,7 +107,9 @@ try {
 }
 console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, commit ${commit}`);
 console.log(`one worker thread (the pipeline's worker), tasks of ≤ 256 KiB / 4096 frames, median of ${RUNS} runs of ${RUN_MS} ms`);
-for (const [name, lines] of CATEGORIES) {
+/** An optional argument keeps only the categories whose name contains it, e.g. `5424`. */
+const only = process.argv[2];
+for (const [name, lines] of CATEGORIES.filter(([category]) => only === undefined || category.includes(only))) {
   if (lines.length === 0) {
     console.log(`${name}: skipped (../shared/corpus not found)`);
     continue;

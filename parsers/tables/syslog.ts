@@ -4,6 +4,7 @@
  */
 import type { SyslogMessage } from '../syslog/index.ts';
 import { facilityName, severityName } from '../syslog/codes.ts';
+import { isoTime } from './iso-time.ts';
 
 /** What this normalizer emits. */
 export const SYSLOG_STREAM_SCHEMA = { table: 'Syslog', version: '2024' } as const;
@@ -80,7 +81,7 @@ function flags(msg: SyslogMessage, truncated: boolean, invalidUtf8: boolean): st
 }
 
 export function toSyslogRow(msg: SyslogMessage, ctx: SyslogRowContext): SyslogRow {
-  const time = new Date(msg.timestamp ?? ctx.receivedAt).toISOString();
+  const time = isoTime(msg.timestamp ?? ctx.receivedAt);
   const host = msg.hostname ?? ctx.hostIp;
   return {
     TimeGenerated: time,
