@@ -29,6 +29,7 @@
 import type { CefEvent } from '../cef/index.ts';
 import { parseCefTime } from '../cef/time.ts';
 import type { ColumnType } from './syslog.ts';
+import { isoTime } from './iso-time.ts';
 
 /** What this normalizer emits. */
 export const COMMON_SECURITY_LOG_STREAM_SCHEMA = { table: 'CommonSecurityLog', version: '2024' } as const;
@@ -791,6 +792,6 @@ export function toCommonSecurityLogRow(cef: CefEvent, context: CommonSecurityLog
 
   let time = row.ReceiptTime === undefined ? NaN : parseCefTime(row.ReceiptTime, context.receivedAt);
   if (Number.isNaN(time)) time = context.syslog.timestamp ?? context.receivedAt;
-  row.TimeGenerated = new Date(time).toISOString();
+  row.TimeGenerated = isoTime(time);
   return row;
 }
