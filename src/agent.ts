@@ -7,6 +7,7 @@ import { Metrics } from './metrics/index.ts';
 import { Pipeline } from './pipeline/index.ts';
 import { startOpsServer, type OpsServer } from './server/ops.ts';
 import { createSink, type Sink } from './sinks/index.ts';
+import { registerHttpSources } from './sources/http/index.ts';
 import { createSources, type Source } from './sources/index.ts';
 
 export interface StopOutcome {
@@ -53,7 +54,10 @@ export class Agent {
       for (const source of agent.sources) await source.start(pipeline);
       agent.accepting = true;
       if (config.server.enabled) {
-        agent.server = await startOpsServer(config.server, metrics, agent, rootLogger.child({ component: 'ops-server' }));
+        const httpLogger = rootLogger.child({ component: 'http-sources' });
+        agent.server = await startOpsServer(config.server, metrics, agent, rootLogger.child({ component: 'ops-server' }), (app) =>
+          registerHttpSources(app, { config: effective.sources.http, intake: pipeline, metrics, logger: httpLogger }),
+        );
       }
     } catch (err) {
       await agent.stop();

@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { emulatorConfigProblems } from '../emulator/config.ts';
 import { validTimeZone } from '../../parsers/syslog/index.ts';
 import { networkProblems } from '../sources/allowed-networks.ts';
+import { httpExposureProblems } from '../sources/http/config.ts';
 import { ConfigError } from '../errors/index.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
@@ -96,6 +97,7 @@ export function buildConfig(document: unknown, env: NodeJS.ProcessEnv = process.
 function crossFieldProblems(config: Config): string[] {
   const problems = emulatorConfigProblems(config.emulator);
   problems.push(...syslogProblems(config.sources.syslog));
+  if (config.server.enabled) problems.push(...httpExposureProblems(config.sources.http, config.server.address));
   if (config.sink.type === 'azure-logs-ingestion' && !config.emulator.enabled) {
     config.sink.azure.targets.forEach((target, index) => {
       if (target.endpoint === undefined) problems.push(`sink.azure.targets[${index}].endpoint: required unless emulator.enabled is true`);

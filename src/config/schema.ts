@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { EmulatorSchema } from '../emulator/config.ts';
 import { AzureSinkSchema } from '../sinks/azure-logs-ingestion/config.ts';
 import { SyslogSourceSchema } from '../sources/config.ts';
+import { HttpSourcesSchema } from '../sources/http/config.ts';
 
 /*
  * The one schema of asimd's configuration. Defaults and descriptions live here and
@@ -94,7 +95,22 @@ const StreamsSchema = Section(
     asimAuthentication: Type.String({
       minLength: 1,
       default: 'Custom-ASimAuthenticationEventLogs',
-      description: 'Input stream for ASIM Authentication rows from sshd, sudo and su (a DCR maps it to Microsoft-ASimAuthenticationEventLogs).',
+      description: 'Input stream for ASIM Authentication rows from sshd, sudo, su and CloudTrail ConsoleLogin (a DCR maps it to Microsoft-ASimAuthenticationEventLogs).',
+    }),
+    awsCloudTrail: Type.String({
+      minLength: 1,
+      default: 'Custom-AWSCloudTrail',
+      description: 'Input stream for AWSCloudTrail rows (a DCR maps it to Microsoft-AWSCloudTrail).',
+    }),
+    gcpAuditLogs: Type.String({
+      minLength: 1,
+      default: 'Custom-GCPAuditLogs',
+      description: 'Input stream for GCPAuditLogs rows (a DCR maps it to Microsoft-GCPAuditLogs).',
+    }),
+    asimAuditEvent: Type.String({
+      minLength: 1,
+      default: 'Custom-ASimAuditEventLogs',
+      description: 'Input stream for ASIM AuditEvent rows from CloudTrail and GCP audit logs (a DCR maps it to Microsoft-ASimAuditEventLogs).',
     }),
   },
   'Names of the output streams each table\'s rows are sent on.',
@@ -182,7 +198,7 @@ const ShutdownSchema = Section(
 
 export const ConfigSchema = Type.Object(
   {
-    sources: Section({ syslog: SyslogSourceSchema }, 'Inputs.'),
+    sources: Section({ syslog: SyslogSourceSchema, http: HttpSourcesSchema }, 'Inputs.'),
     pipeline: PipelineSchema,
     batch: BatchSchema,
     streams: StreamsSchema,

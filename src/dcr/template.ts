@@ -1,4 +1,7 @@
+import { ASIM_AUDIT_EVENT_COLUMNS, ASIM_AUDIT_EVENT_NATIVE_TRANSFORM } from '../../parsers/asim/audit-event.ts';
 import { ASIM_AUTHENTICATION_COLUMNS, ASIM_AUTHENTICATION_NATIVE_TRANSFORM } from '../../parsers/asim/authentication.ts';
+import { AWS_CLOUDTRAIL_COLUMNS } from '../../parsers/tables/aws-cloudtrail.ts';
+import { GCP_AUDIT_LOGS_COLUMNS } from '../../parsers/tables/gcp-audit-logs.ts';
 import { COMMON_SECURITY_LOG_COLUMNS } from '../../parsers/tables/common-security-log.ts';
 import { SYSLOG_COLUMNS, type ColumnType } from '../../parsers/tables/syslog.ts';
 import type { Config } from '../config/schema.ts';
@@ -32,6 +35,9 @@ export const TABLE_STREAMS: readonly TableStream[] = [
   { key: 'syslog', table: 'Syslog', columns: SYSLOG_COLUMNS, transformKql: DROP_FLAGS },
   { key: 'commonSecurityLog', table: 'CommonSecurityLog', columns: COMMON_SECURITY_LOG_COLUMNS, transformKql: DROP_FLAGS },
   { key: 'asimAuthentication', table: 'ASimAuthenticationEventLogs', columns: ASIM_AUTHENTICATION_COLUMNS, transformKql: ASIM_AUTHENTICATION_NATIVE_TRANSFORM },
+  { key: 'awsCloudTrail', table: 'AWSCloudTrail', columns: AWS_CLOUDTRAIL_COLUMNS, transformKql: 'source' },
+  { key: 'gcpAuditLogs', table: 'GCPAuditLogs', columns: GCP_AUDIT_LOGS_COLUMNS, transformKql: 'source' },
+  { key: 'asimAuditEvent', table: 'ASimAuditEventLogs', columns: ASIM_AUDIT_EVENT_COLUMNS, transformKql: ASIM_AUDIT_EVENT_NATIVE_TRANSFORM },
 ];
 
 export interface StreamDeclaration {

@@ -91,6 +91,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly httpRequests = new Counter({
+    name: 'asimd_http_requests_total',
+    help: 'Requests to the cloud ingestion endpoints, by endpoint and status.',
+    labelNames: ['endpoint', 'status'] as const,
+    registers: [this.registry],
+  });
+
   readonly tlsHandshakeFailures = new Counter({
     name: 'asimd_tls_handshake_failures_total',
     help: 'TLS handshakes that failed, by reason (e.g. a client without a valid certificate under mTLS).',

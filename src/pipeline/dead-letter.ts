@@ -25,6 +25,13 @@ export class DeadLetterStore {
     await this.files.append(batch.stream, Buffer.concat(parts));
   }
 
+  /** Records refused before they became rows (an HTTP source's bad record), each with its reason. */
+  async writeRecords(source: string, records: ReadonlyArray<{ reason: string; record: string }>): Promise<void> {
+    const time = JSON.stringify(new Date().toISOString());
+    const lines = records.map(({ reason, record }) => `{"time":${time},"source":${JSON.stringify(source)},"reason":${JSON.stringify(reason)},"record":${JSON.stringify(record)}}\n`);
+    await this.files.append(source, Buffer.from(lines.join('')));
+  }
+
   close(): Promise<void> {
     return this.files.close();
   }

@@ -10,7 +10,7 @@ import { StreamBatcher } from './batcher.ts';
 import { DeadLetterStore } from './dead-letter.ts';
 import { Delivery } from './delivery.ts';
 import { FACILITY_NAMES, SEVERITY_NAMES, policyOf } from '../sources/config.ts';
-import type { FrameTask, SourceName, TaskResult, WorkerOptions, WorkerPolicy } from './task.ts';
+import type { DocumentOutcome, DocumentSource, FrameTask, SourceName, TaskResult, WorkerOptions, WorkerPolicy } from './task.ts';
 import { TaskBuilder, transferListOf } from './task-builder.ts';
 
 /** What a source sees of the pipeline. */
@@ -41,6 +41,8 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private readonly builders = new Map<SourceName, TaskBuilder>();
   private readonly lingerTimers = new Map<SourceName, NodeJS.Timeout>();
   private readonly waiting: Array<{ task: FrameTask; bytes: number; seq: number }> = [];
+  /** Requests waiting for their documents' outcomes, by task sequence number. */
+  private readonly reporting = new Map<number, { resolve: (outcomes: DocumentOutcome[]) => void; reject: (err: unknown) => void }>();
   /** Results that finished before an earlier task, held so rows leave in arrival order. */
   private readonly finished = new Map<number, () => void>();
   private nextSubmitSeq = 0;
@@ -136,6 +138,32 @@ export class Pipeline extends EventEmitter implements FrameSink {
     }
   }
 
+  /**
+   * HTTP sources: the documents of one request go to the pool as one task, and
+   * the promise says what became of each once its rows are in the batchers —
+   * so the request is answered only when its records are safe in the pipeline
+   * (or with the reason they are not).
+   */
+  submitDocuments(source: DocumentSource, documents: readonly Uint8Array[], peer: string): Promise<DocumentOutcome[]> {
+    const bytes = documents.reduce((sum, document) => sum + document.byteLength, 0);
+    const builder = new TaskBuilder(source, Math.max(bytes, 1), Math.max(documents.length, 1));
+    const receivedAt = Date.now();
+    for (const document of documents) builder.add(document, 0, document.byteLength, peer, receivedAt, 0);
+    const task = builder.take();
+    if (!task) return Promise.resolve([]);
+    task.report = true;
+    this.queued += bytes;
+    this.accepted += documents.length;
+    if (this.queued >= this.config.pipeline.queueBytes) this.wasFull = true;
+    this.metrics.received.inc({ source }, task.count);
+    this.metrics.receivedBytes.inc({ source }, bytes);
+    const seq = this.nextSubmitSeq++;
+    const outcome = new Promise<DocumentOutcome[]>((resolve, reject) => this.reporting.set(seq, { resolve, reject }));
+    this.waiting.push({ task, bytes, seq });
+    this.pump();
+    return outcome;
+  }
+
   private submit(source: SourceName): void {
     const timer = this.lingerTimers.get(source);
     if (timer) {
@@ -161,8 +189,18 @@ export class Pipeline extends EventEmitter implements FrameSink {
       const source = task.source;
       const count = task.count;
       this.pool.run(task, { transferList: transferListOf(task) }).then(
-        (result) => this.inOrder(seq, () => this.onResult(source, bytes, result)),
-        (err: unknown) => this.inOrder(seq, () => this.onFailure(source, count, bytes, err)),
+        (result) =>
+          this.inOrder(seq, () => {
+            this.onResult(source, bytes, result);
+            this.reporting.get(seq)?.resolve(result.documents ?? []);
+            this.reporting.delete(seq);
+          }),
+        (err: unknown) =>
+          this.inOrder(seq, () => {
+            this.onFailure(source, count, bytes, err);
+            this.reporting.get(seq)?.reject(err);
+            this.reporting.delete(seq);
+          }),
       );
     }
     this.metrics.outputBytes.set(this.outputBytes);
@@ -189,6 +227,14 @@ export class Pipeline extends EventEmitter implements FrameSink {
     for (const [reason, count] of Object.entries(counts.problems)) this.metrics.failed.inc({ source, reason }, count);
     for (const [reason, count] of Object.entries(counts.filtered)) this.metrics.filtered.inc({ source, reason }, count);
     if (counts.invalidUtf8) this.metrics.invalidUtf8.inc({ source }, counts.invalidUtf8);
+    for (const document of result.documents ?? []) {
+      if (document.error !== undefined) this.metrics.failed.inc({ source, reason: 'invalid_document' });
+      if (document.skipped) this.metrics.filtered.inc({ source, reason: 'skipped' }, document.skipped);
+      for (const { reason } of document.rejected) this.metrics.deadLettered.inc({ stream: source, reason });
+      if (document.rejected.length) {
+        this.deadLetter.writeRecords(source, document.rejected).catch((err: unknown) => this.logger.error({ err }, 'dead-letter write failed'));
+      }
+    }
     for (const output of result.outputs) this.batcherFor(output.stream).append(output);
     this.settle(bytes);
   }
@@ -251,7 +297,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
 }
 
 /** Each listener's policy, in the form the worker applies it. */
-function workerPolicies(config: Config): Record<SourceName, WorkerPolicy> {
+function workerPolicies(config: Config): WorkerOptions['policies'] {
   const syslog = config.sources.syslog;
   const prepare = (listener: 'udp' | 'tcp' | 'tls'): WorkerPolicy => {
     const policy = policyOf(syslog, listener);

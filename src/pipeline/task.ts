@@ -7,7 +7,10 @@
 /** Per-frame flag bits. */
 export const FRAME_TRUNCATED = 1;
 
-export type SourceName = 'syslog_udp' | 'syslog_tcp' | 'syslog_tls';
+export type SourceName = 'syslog_udp' | 'syslog_tcp' | 'syslog_tls' | 'aws_cloudtrail' | 'gcp_audit';
+
+/** Sources whose frames are JSON documents from HTTP requests, answered per request. */
+export type DocumentSource = 'aws_cloudtrail' | 'gcp_audit';
 
 export interface FrameTask {
   source: SourceName;
@@ -20,6 +23,22 @@ export interface FrameTask {
   peerIndex: Uint16Array;
   peers: string[];
   count: number;
+  /** HTTP sources: report per frame (document) what became of it, so the request can be answered. */
+  report?: boolean;
+}
+
+/** What became of one JSON document (a file, a Firehose record, a LogEntry). */
+export interface DocumentOutcome {
+  /** Records found in the document. */
+  records: number;
+  /** Records that became rows. */
+  accepted: number;
+  /** Records skipped on purpose (digest files, control messages, not an audit log), by reason. */
+  skipped: number;
+  /** Records refused (dead-lettered), with the reason. */
+  rejected: Array<{ reason: string; record: string }>;
+  /** Set when the document itself is unusable (malformed JSON, wrong shape): nothing of it was used. */
+  error?: string;
 }
 
 export type RowFraming = 'ndjson' | 'json-array';
@@ -35,8 +54,15 @@ export interface WorkerPolicy {
 }
 
 export interface WorkerOptions {
-  streams: { syslog: string; commonSecurityLog: string; asimAuthentication: string };
-  policies: Record<SourceName, WorkerPolicy>;
+  streams: {
+    syslog: string;
+    commonSecurityLog: string;
+    asimAuthentication: string;
+    awsCloudTrail: string;
+    gcpAuditLogs: string;
+    asimAuditEvent: string;
+  };
+  policies: Record<'syslog_udp' | 'syslog_tcp' | 'syslog_tls', WorkerPolicy>;
   /** The byte written after every row: '\n' for NDJSON sinks, ',' for JSON-array bodies. */
   rowSeparator: number;
 }
@@ -69,6 +95,8 @@ export interface TaskCounts {
 export interface TaskResult {
   outputs: StreamRows[];
   counts: TaskCounts;
+  /** One per frame, for tasks with `report`. */
+  documents?: DocumentOutcome[];
   /** Time the worker spent on the task, for the pool's busy-time counter. */
   busyMs: number;
 }

@@ -2,11 +2,13 @@ import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import { cefStart, parseCefAt, type CefEvent } from '../../parsers/cef/index.ts';
+import { cloudTrailRecordsOf, normalizeCloudTrail, parseJsonSafely } from '../../parsers/aws-cloudtrail/index.ts';
+import { gcpLogEntriesOf, normalizeGcpAuditEntry } from '../../parsers/gcp-audit/index.ts';
 import { toAuthenticationRow } from '../../parsers/linux-auth/index.ts';
 import { createParser, decodeFrame, type SyslogParser } from '../../parsers/syslog/index.ts';
 import { toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
 import { toSyslogRow } from '../../parsers/tables/syslog.ts';
-import { FRAME_TRUNCATED, type FrameTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
+import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
 
 /*
  * Runs in the piscina pool: parse → normalize → serialize for a whole batch of
@@ -124,6 +126,7 @@ class TaskOutputs {
 }
 
 export default function processFrames(task: FrameTask): unknown {
+  if (task.report) return processDocuments(task);
   const startedAt = performance.now();
   const bytes = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   const outputs = new TaskOutputs(bytes.length * 2 + task.count * 320, task.count);
@@ -194,4 +197,122 @@ function findCef(text: string): CefEvent | undefined {
   if (at === -1) return undefined;
   const event = parseCefAt(text, at);
   return event !== undefined && event.problem !== 'bad_header' ? event : undefined;
+}
+
+/**
+ * HTTP sources: each frame is a JSON document (a CloudTrail file, an
+ * EventBridge event, CloudWatch Logs subscription data, a LogEntry or a
+ * Pub/Sub push body). Its records become rows; a bad record is returned for
+ * the dead-letter store; a document that is not usable at all is reported,
+ * and nothing of it is used, so the request can be answered 400.
+ */
+function processDocuments(task: FrameTask): unknown {
+  const startedAt = performance.now();
+  const bytes = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
+  const outputs = new TaskOutputs(bytes.length * 2, task.count * 4);
+  const counts: TaskCounts = { formats: {}, problems: {}, filtered: {}, invalidUtf8: 0, cef: 0, authentication: 0 };
+  const documents: DocumentOutcome[] = [];
+  let start = 0;
+  for (let i = 0; i < task.count; i++) {
+    const end = task.ends[i] ?? start;
+    const text = bytes.toString('utf8', start, end);
+    start = end;
+    const receivedAt = task.receivedAt[i] ?? Date.now();
+    const parsed = parseJsonSafely(text);
+    if (!parsed.ok) {
+      documents.push({ records: 0, accepted: 0, skipped: 0, rejected: [], error: `not valid JSON: ${parsed.error}` });
+      continue;
+    }
+    documents.push(task.source === 'gcp_audit' ? gcpDocument(parsed.value, receivedAt, outputs, counts) : cloudTrailDocument(parsed.value, receivedAt, outputs, counts));
+  }
+  const movable = new MovableResult({ outputs: outputs.finish(), counts, documents, busyMs: performance.now() - startedAt });
+  return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);
+}
+
+function cloudTrailDocument(value: unknown, receivedAt: number, outputs: TaskOutputs, counts: TaskCounts): DocumentOutcome {
+  const outcome: DocumentOutcome = { records: 0, accepted: 0, skipped: 0, rejected: [] };
+  let records: unknown[];
+  const subscription = cloudWatchLogsRecords(value);
+  if (subscription !== undefined) {
+    if (subscription.control) {
+      outcome.skipped++;
+      return outcome;
+    }
+    records = subscription.records;
+  } else {
+    const found = cloudTrailRecordsOf(value);
+    if (found.invalid !== undefined) return { ...outcome, error: `not a CloudTrail document: ${found.invalid}` };
+    if (found.skipped !== undefined) {
+      outcome.skipped++;
+      return outcome;
+    }
+    records = found.records;
+  }
+  const { streams } = options;
+  for (const record of records) {
+    outcome.records++;
+    const result = typeof record === 'string' ? { kind: 'invalid' as const, reason: 'not_json' } : normalizeCloudTrail(record, receivedAt);
+    if (result.kind === 'skip') {
+      outcome.skipped++;
+      continue;
+    }
+    if (result.kind === 'invalid') {
+      outcome.rejected.push({ reason: result.reason, record: typeof record === 'string' ? record : JSON.stringify(record) });
+      continue;
+    }
+    outcome.accepted++;
+    const time = Date.parse(result.awsCloudTrail.TimeGenerated);
+    outputs.writer(streams.awsCloudTrail).write(JSON.stringify(result.awsCloudTrail), time);
+    if (result.auditEvent) outputs.writer(streams.asimAuditEvent).write(JSON.stringify(result.auditEvent), time);
+    if (result.authentication) {
+      counts.authentication++;
+      outputs.writer(streams.asimAuthentication).write(JSON.stringify(result.authentication), time);
+    }
+  }
+  return outcome;
+}
+
+/**
+ * CloudWatch Logs subscription data (what Firehose delivers from a log group
+ * CloudTrail writes to): `logEvents[].message` are CloudTrail records, as text.
+ * Undefined when the document is something else.
+ */
+function cloudWatchLogsRecords(value: unknown): { control: boolean; records: unknown[] } | undefined {
+  if (typeof value !== 'object' || value === null || !('messageType' in value) || !('logEvents' in value)) return undefined;
+  if (value.messageType === 'CONTROL_MESSAGE') return { control: true, records: [] };
+  const events = Array.isArray(value.logEvents) ? (value.logEvents as unknown[]) : [];
+  return {
+    control: false,
+    records: events.map((event) => {
+      const message = typeof event === 'object' && event !== null && 'message' in event && typeof event.message === 'string' ? event.message : '';
+      const parsed = parseJsonSafely(message);
+      // An unparseable message stays text, and is dead-lettered as such.
+      return parsed.ok ? parsed.value : message;
+    }),
+  };
+}
+
+function gcpDocument(value: unknown, receivedAt: number, outputs: TaskOutputs, counts: TaskCounts): DocumentOutcome {
+  void counts;
+  const outcome: DocumentOutcome = { records: 0, accepted: 0, skipped: 0, rejected: [] };
+  const found = gcpLogEntriesOf(value);
+  if (found.invalid !== undefined && found.entries.length === 0) return { ...outcome, error: `not a GCP LogEntry document: ${found.invalid}` };
+  const { streams } = options;
+  for (const entry of found.entries) {
+    outcome.records++;
+    const result = normalizeGcpAuditEntry(entry, receivedAt, found.subscription);
+    if (result.kind === 'skip') {
+      outcome.skipped++;
+      continue;
+    }
+    if (result.kind === 'invalid') {
+      outcome.rejected.push({ reason: result.reason, record: JSON.stringify(entry) });
+      continue;
+    }
+    outcome.accepted++;
+    const time = Date.parse(result.gcpAuditLogs.TimeGenerated);
+    outputs.writer(streams.gcpAuditLogs).write(JSON.stringify(result.gcpAuditLogs), time);
+    if (result.auditEvent) outputs.writer(streams.asimAuditEvent).write(JSON.stringify(result.auditEvent), time);
+  }
+  return outcome;
 }

@@ -1,4 +1,5 @@
-import Fastify, { LogController } from 'fastify';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/index.ts';
 
@@ -13,9 +14,14 @@ export async function startOpsServer(
   metrics: Metrics,
   readiness: Readiness,
   logger: Logger,
+  /** More routes (the cloud ingestion endpoints), registered before listening. */
+  extend?: (app: FastifyInstance) => Promise<void>,
 ) {
     // Scrapes and probes arrive every few seconds; logging each would drown the log.
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const reason = readiness.notReadyReason();
@@ -26,6 +32,7 @@ export async function startOpsServer(
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
   });
+  if (extend) await extend(app);
   await app.listen({ host: options.address, port: options.port });
   return app;
 }

@@ -27,7 +27,7 @@ const TargetSchema = Type.Object(
       description: 'Immutable id of the data collection rule (dcr- and 32 hex digits; not the ARM resource id).',
     }),
     tables: Type.Optional(
-      Type.Array(Type.Union([Type.Literal('syslog'), Type.Literal('commonSecurityLog'), Type.Literal('asimAuthentication')]), {
+      Type.Array(Type.Union(['syslog', 'commonSecurityLog', 'asimAuthentication', 'awsCloudTrail', 'gcpAuditLogs', 'asimAuditEvent'].map((key) => Type.Literal(key))), {
         minItems: 1,
         description: 'Tables this target takes (keys of `streams`); unset = all. A table listed on several targets is spread across them.',
       }),
