@@ -48,6 +48,16 @@ const INVALID: Array<[string, unknown, string[]]> = [
     { sink: { type: 'azure-logs-ingestion', azure: { targets: [{ dcrImmutableId: 'dcr-0123456789abcdef0123456789abcdef' }] } } },
     ['sink.azure.targets[0].endpoint: required unless emulator.enabled is true'],
   ],
+  [
+    'cloud endpoints off loopback without their authentication',
+    { server: { address: '0.0.0.0' } },
+    [
+      'sources.http.tokens: required for /v1/aws/cloudtrail, since server.address 0.0.0.0 is not loopback',
+      'sources.http.tokens: required for /v1/gcp/logentries, since server.address 0.0.0.0 is not loopback',
+      'sources.http.firehose.accessKeys: required, since server.address 0.0.0.0 is not loopback',
+      'sources.http.pubsub: audience and jwksFile or jwksUrl are required, since server.address 0.0.0.0 is not loopback',
+    ],
+  ],
   ['a DCR id that is not one', { sink: { azure: { targets: [{ dcrImmutableId: 'my-dcr' }] } } }, ['sink.azure.targets[0].dcrImmutableId: must match pattern "^dcr-[0-9a-f]{32}$"']],
   ['batch above the API limit', { batch: { maxBytes: 2 * 1024 * 1024 } }, ['batch.maxBytes: must be ≤ 1048576']],
   ['non-integer', { pipeline: { workers: 1.5 } }, ['pipeline.workers: must be integer']],

@@ -111,7 +111,7 @@ function kindOf(o: CloudTrailOutcome): string {
 }
 
 for (const sample of samples) {
-  t.test(sample.name, async (t) => {
+  void t.test(sample.name, async (t) => {
     const outcome = normalizeCloudTrail(sample.input, RECEIVED_AT);
     if (sample.outcome !== undefined) {
       t.same({ kind: outcome.kind, reason: outcome.kind === 'rows' ? undefined : outcome.reason }, sample.outcome, 'outcome');
@@ -144,7 +144,7 @@ for (const sample of samples) {
 }
 
 for (const d of documents) {
-  t.test(`document: ${d.name}`, async (t) => {
+  void t.test(`document: ${d.name}`, async (t) => {
     const parsed = parseJsonSafely(d.text);
     t.equal(parsed.ok ? 'ok' : 'error', d.expected.parse, 'parse');
     if (!parsed.ok) {
@@ -161,7 +161,7 @@ for (const d of documents) {
   });
 }
 
-t.test('every row of the §7.1 verb table has a sample that selects it, with the asimd EventType', async (t) => {
+void t.test('every row of the §7.1 verb table has a sample that selects it, with the asimd EventType', async (t) => {
   const covered = new Map<string, string>();
   for (const s of samples) {
     if (!s.name.startsWith('verb row ')) continue;
@@ -174,7 +174,7 @@ t.test('every row of the §7.1 verb table has a sample that selects it, with the
   t.ok(samples.some((s) => s.name.startsWith('verb row - ')), 'the Other fallback is covered');
 });
 
-t.test('verb table: asimd types are in the enum; deviations are exactly the parser values outside it (B2, B8)', async (t) => {
+void t.test('verb table: asimd types are in the enum; deviations are exactly the parser values outside it (B2, B8)', async (t) => {
   for (const rule of CLOUDTRAIL_VERBS) {
     t.ok(AUDIT_EVENT_TYPES.includes(rule.type), `${rule.match} → ${rule.type}`);
     const inEnum = (AUDIT_EVENT_TYPES as readonly string[]).includes(rule.parserType);
@@ -183,7 +183,7 @@ t.test('verb table: asimd types are in the enum; deviations are exactly the pars
   }
 });
 
-t.test('auditVerbLookup: first match wins, exact vs prefix, fallback', async (t) => {
+void t.test('auditVerbLookup: first match wins, exact vs prefix, fallback', async (t) => {
   const lookup = auditVerbLookup([
     { match: 'Get', kind: 'prefix', type: 'Read' },
     { match: 'GetAndDelete', kind: 'prefix', type: 'Delete' },
@@ -198,7 +198,7 @@ t.test('auditVerbLookup: first match wins, exact vs prefix, fallback', async (t)
   t.equal(auditVerbLookup([], 'Set')('anything'), 'Set', 'custom fallback');
 });
 
-t.test('columns', async (t) => {
+void t.test('columns', async (t) => {
   const NAME = /^[A-Za-z][A-Za-z0-9_]{0,44}$/;
   const RESERVED = new Set(['_ResourceId', 'id', '_SubscriptionId', 'TenantId', 'Type', 'UniqueId', 'Title', 'SourceSystem']);
   for (const [label, cols] of [['AWSCloudTrail', AWS_CLOUDTRAIL_COLUMNS], ['ASimAuditEventLogs', ASIM_AUDIT_EVENT_COLUMNS]] as const) {
@@ -230,7 +230,7 @@ t.test('columns', async (t) => {
   }, 'only Mandatory fields from the arguments are set');
 });
 
-t.test('reason lists cover every outcome the samples produce', async (t) => {
+void t.test('reason lists cover every outcome the samples produce', async (t) => {
   for (const s of samples) {
     if (s.outcome === undefined) continue;
     const list: readonly string[] = s.outcome.kind === 'skip' ? SKIP_REASONS : INVALID_REASONS;
@@ -242,7 +242,7 @@ t.test('reason lists cover every outcome the samples produce', async (t) => {
   }
 });
 
-t.test('hostile field types never throw', async (t) => {
+void t.test('hostile field types never throw', async (t) => {
   const weird: unknown[] = [
     { eventTime: '2024-03-05T07:08:09Z', eventName: 'CreateUser', eventSource: 'iam.amazonaws.com', userIdentity: 'root', resources: 'arn:aws:s3:::b', requestParameters: [1, 2], responseElements: 7, additionalEventData: 'x', tlsDetails: [] },
     { eventTime: '2024-03-05T07:08:09Z', eventName: 'ConsoleLogin', eventSource: 'signin.amazonaws.com', userIdentity: { type: 5, sessionContext: 'x' }, responseElements: 'Success', additionalEventData: [] },
