@@ -223,7 +223,7 @@ function processDocuments(task: FrameTask): unknown {
       documents.push({ records: 0, accepted: 0, skipped: 0, rejected: [], error: `not valid JSON: ${parsed.error}` });
       continue;
     }
-    documents.push(task.source === 'gcp_audit' ? gcpDocument(parsed.value, receivedAt, outputs, counts) : cloudTrailDocument(parsed.value, receivedAt, outputs, counts));
+    documents.push(task.source === 'gcp_audit' ? gcpDocument(parsed.value, receivedAt, outputs) : cloudTrailDocument(parsed.value, receivedAt, outputs, counts));
   }
   const movable = new MovableResult({ outputs: outputs.finish(), counts, documents, busyMs: performance.now() - startedAt });
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);
@@ -292,11 +292,17 @@ function cloudWatchLogsRecords(value: unknown): { control: boolean; records: unk
   };
 }
 
-function gcpDocument(value: unknown, receivedAt: number, outputs: TaskOutputs, counts: TaskCounts): DocumentOutcome {
-  void counts;
+/** Dead-lettered documents are kept whole up to this size, so one bad export cannot fill the disk. */
+const MAX_DEAD_LETTER_DOCUMENT = 64 * 1024;
+
+function gcpDocument(value: unknown, receivedAt: number, outputs: TaskOutputs): DocumentOutcome {
   const outcome: DocumentOutcome = { records: 0, accepted: 0, skipped: 0, rejected: [] };
   const found = gcpLogEntriesOf(value);
   if (found.invalid !== undefined && found.entries.length === 0) return { ...outcome, error: `not a GCP LogEntry document: ${found.invalid}` };
+  if (found.invalid !== undefined) {
+    // Part of the document (say one element of an array) is unusable: keep it for inspection.
+    outcome.rejected.push({ reason: found.invalid, record: JSON.stringify(value).slice(0, MAX_DEAD_LETTER_DOCUMENT) });
+  }
   const { streams } = options;
   for (const entry of found.entries) {
     outcome.records++;

@@ -295,9 +295,16 @@ void t.test("undeclaredColumns: 'drop' removes unknown columns as Azure does, an
 });
 
 void t.test('static tokens and in-memory templates (an agent with renamed streams)', async (t) => {
-  const streams = { syslog: 'Custom-MySyslog', commonSecurityLog: 'Custom-MyCef', asimAuthentication: 'Custom-MyAuth' };
+  const streams = {
+    syslog: 'Custom-MySyslog',
+    commonSecurityLog: 'Custom-MyCef',
+    asimAuthentication: 'Custom-MyAuth',
+    awsCloudTrail: 'Custom-MyTrail',
+    gcpAuditLogs: 'Custom-MyGcp',
+    asimAuditEvent: 'Custom-MyAudit',
+  };
   const h = await startHarness(t, { staticTokens: ['test-token'] }, { templates: { [DCR_ID]: dcrTemplate(streams) } });
-  t.same(h.emulator.dcrs(), { [DCR_ID]: ['Custom-MySyslog', 'Custom-MyCef', 'Custom-MyAuth'] });
+  t.same(h.emulator.dcrs(), { [DCR_ID]: Object.values(streams) });
   const renamed = await h.ingest('test-token', [syslogRow()], { path: `/dataCollectionRules/${DCR_ID}/streams/Custom-MySyslog` });
   t.equal(renamed.status, 204);
   t.equal(h.emulator.rows('Custom-MySyslog').length, 1);
