@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildConfig } from '../../src/config/load.ts';
 import t from 'tap';
 import { Agent, request } from 'undici';
 import { REPO_ROOT } from '../fixtures/emulator/harness.ts';
@@ -34,7 +35,7 @@ void t.test('runEmulatorCommand serves until SIGTERM, logging its URL, certifica
   });
   const line = await ready;
   t.match(line['endpoint'], /^https:\/\/127\.0\.0\.1:\d+$/);
-  t.same(line['dcrs'], { 'dcr-00000000000000000000000000000000': ['Custom-Syslog', 'Custom-CommonSecurityLog', 'Custom-ASimAuthenticationEventLogs'] });
+  t.same(line['dcrs'], { 'dcr-00000000000000000000000000000000': Object.values(buildConfig({}, {}).streams) });
   t.equal(line['trust'], `NODE_EXTRA_CA_CERTS=${join(dir, 'data', 'emulator-cert.pem')}`);
   t.equal(line['component'], 'emulator');
   const dispatcher = new Agent({ connect: { ca: readFileSync(join(dir, 'data', 'emulator-cert.pem'), 'utf8') } });
