@@ -48,7 +48,13 @@ void t.test('a gzip CloudTrail file: failed ConsoleLogin, RunInstances, denied D
   const response = await fetch(`${base}/v1/aws/cloudtrail`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify(file)) });
   t.equal(response.status, 200);
   t.match(await response.json(), { records: 3, accepted: 3 });
-  await waitFor(() => (rows('Custom-AWSCloudTrail').length >= 3 ? true : undefined), 5000, 'three AWSCloudTrail rows');
+  // Each stream is its own batch and request: wait for all three.
+  await waitFor(
+    () =>
+      rows('Custom-AWSCloudTrail').length >= 3 && rows('Custom-ASimAuditEventLogs').length >= 2 && rows('Custom-ASimAuthenticationEventLogs').length >= 1 ? true : undefined,
+    5000,
+    'the AWSCloudTrail, AuditEvent and Authentication rows',
+  );
   t.same(rows('Custom-AWSCloudTrail').map((row) => row['EventName']).sort(), ['ConsoleLogin', 'DeleteBucket', 'RunInstances']);
   const audit = rows('Custom-ASimAuditEventLogs');
   t.match(audit.find((row) => row['Operation'] === 'RunInstances'), { EventSchema: 'AuditEvent', EventVendor: 'AWS', EventProduct: 'CloudTrail', EventResult: 'Success' });
@@ -69,7 +75,11 @@ void t.test('a Firehose delivery carrying an EventBridge CloudTrail event; the r
   const answer = (await response.json()) as { requestId: string; timestamp: number };
   t.equal(answer.requestId, requestId, 'requestId echoed');
   t.type(answer.timestamp, 'number');
-  await waitFor(() => rows('Custom-AWSCloudTrail').find((row) => row['EventName'] === 'CreateUser'), 5000, 'the CreateUser row');
+  await waitFor(
+    () => (rows('Custom-AWSCloudTrail').some((row) => row['EventName'] === 'CreateUser') && rows('Custom-ASimAuditEventLogs').some((row) => row['Operation'] === 'CreateUser') ? true : undefined),
+    5000,
+    'the CreateUser rows',
+  );
   t.ok(rows('Custom-ASimAuditEventLogs').some((row) => row['Operation'] === 'CreateUser'));
 });
 
@@ -101,7 +111,11 @@ void t.test('a Pub/Sub push and an NDJSON LogEntry from GCP', async (t) => {
   const ndjson = `${JSON.stringify(logEntry('v1.compute.instances.delete', 'nd-1'))}\n`;
   const exported = await fetch(`${base}/v1/gcp/logentries`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: ndjson });
   t.equal(exported.status, 200);
-  await waitFor(() => (rows('Custom-GCPAuditLogs').length >= 2 ? true : undefined), 5000, 'two GCPAuditLogs rows');
+  await waitFor(
+    () => (rows('Custom-GCPAuditLogs').length >= 2 && rows('Custom-ASimAuditEventLogs').filter((row) => row['EventVendor'] === 'GCP').length >= 2 ? true : undefined),
+    5000,
+    'two GCPAuditLogs and two AuditEvent rows',
+  );
   const audit = rows('Custom-ASimAuditEventLogs').filter((row) => row['EventVendor'] === 'GCP');
   t.match(audit.find((row) => row['Operation'] === 'v1.compute.instances.insert'), { EventType: 'Create', EventResult: 'Success', ActorUsername: 'bob@example.com' });
   t.match(audit.find((row) => row['Operation'] === 'v1.compute.instances.delete'), { EventType: 'Delete' });
