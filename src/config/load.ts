@@ -98,6 +98,7 @@ function crossFieldProblems(config: Config): string[] {
   const problems = emulatorConfigProblems(config.emulator);
   problems.push(...syslogProblems(config.sources.syslog));
   if (config.server.enabled) problems.push(...httpExposureProblems(config.sources.http, config.server.address));
+  if ((config.server.certFile === undefined) !== (config.server.keyFile === undefined)) problems.push('server: certFile and keyFile go together');
   if (config.sink.type === 'azure-logs-ingestion' && !config.emulator.enabled) {
     config.sink.azure.targets.forEach((target, index) => {
       if (target.endpoint === undefined) problems.push(`sink.azure.targets[${index}].endpoint: required unless emulator.enabled is true`);

@@ -167,11 +167,15 @@ const DeadLetterSchema = Section(
 
 const ServerSchema = Section(
   {
-    enabled: Type.Boolean({ default: true, description: 'Serve /healthz, /readyz and /metrics.' }),
+    enabled: Type.Boolean({ default: true, description: 'Serve /healthz, /readyz, /metrics and the cloud ingestion endpoints.' }),
     address: Address('127.0.0.1', 'Address of the operations HTTP server.'),
     port: Port(8080, 'Port of the operations HTTP server.'),
+    certFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'PEM certificate chain: with keyFile, the server speaks HTTPS (Firehose delivers only to HTTPS endpoints).' }),
+    ),
+    keyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of certFile.' })),
   },
-  'Operations HTTP server.',
+  'Operations HTTP server, also carrying the cloud ingestion endpoints.',
 );
 
 const LogSchema = Section(
