@@ -21,7 +21,7 @@ export function cloudTrailEndpoint(app: FastifyInstance, context: HttpSourceCont
       void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return fail(503, 'the agent is backpressured; retry later');
     }
-    const body = await bodyOf(request, reply, context, fail);
+    const body = await bodyOf(request, context, fail);
     if (body === undefined) return reply;
     const ndjson = String(request.headers['content-type'] ?? '').includes('ndjson');
     const documents = ndjson ? ndjsonLines(body) : [body];

@@ -27,7 +27,6 @@ export const RETRY_AFTER_SECONDS = 1;
  */
 export async function bodyOf(
   request: FastifyRequest,
-  reply: FastifyReply,
   context: HttpSourceContext,
   fail: (status: number, message: string) => FastifyReply,
 ): Promise<Buffer | undefined> {
@@ -38,7 +37,6 @@ export async function bodyOf(
     await fail(decoded.status, decoded.message);
     return undefined;
   }
-  void reply;
   return decoded.bytes;
 }
 

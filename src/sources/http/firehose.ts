@@ -32,7 +32,7 @@ export function firehoseEndpoint(app: FastifyInstance, context: HttpSourceContex
       void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return answer(503, 'the agent is backpressured; retry later');
     }
-    const body = await bodyOf(request, reply, context, answer);
+    const body = await bodyOf(request, context, answer);
     if (body === undefined) return reply;
     let envelope: unknown;
     try {

@@ -17,7 +17,7 @@ export function logEntriesEndpoint(app: FastifyInstance, context: HttpSourceCont
       void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return fail(503, 'the agent is backpressured; retry later');
     }
-    const body = await bodyOf(request, reply, context, fail);
+    const body = await bodyOf(request, context, fail);
     if (body === undefined) return reply;
     const first = body.find((byte) => byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09);
     // A JSON array is one document; anything else is read as NDJSON, one LogEntry per line.

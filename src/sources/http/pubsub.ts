@@ -25,7 +25,7 @@ export function pubSubEndpoint(app: FastifyInstance, context: HttpSourceContext)
       void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return fail(503, 'the agent is backpressured; retry later');
     }
-    const body = await bodyOf(request, reply, context, fail);
+    const body = await bodyOf(request, context, fail);
     if (body === undefined) return reply;
     if (body.length === 0) return fail(400, 'the body is empty');
     const total = summary(await context.intake.submitDocuments('gcp_audit', [body], request.ip));
