@@ -103,6 +103,8 @@ export class Agent {
     const drained = await Promise.race([
       (async () => {
         await Promise.all(this.sources.map((source) => source.stop()));
+        // HTTP senders get 503 from here on and retry later; what they sent before is drained.
+        this.pipeline.closeIntake();
         await this.pipeline.drain();
         return true as const;
       })(),

@@ -55,6 +55,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
   /** Frames accepted from sources since start; logged at shutdown to prove nothing was lost. */
   accepted = 0;
   private busyMs = 0;
+  private intakeClosed = false;
   private running = 0;
   private wasFull = false;
   private settledWaiters: Array<() => void> = [];
@@ -100,7 +101,12 @@ export class Pipeline extends EventEmitter implements FrameSink {
   }
 
   get full(): boolean {
-    return this.queued >= this.config.pipeline.queueBytes;
+    return this.intakeClosed || this.queued >= this.config.pipeline.queueBytes;
+  }
+
+  /** Shutdown: from now on `full` is true, so HTTP sources answer 503 and their senders retry later. */
+  closeIntake(): void {
+    this.intakeClosed = true;
   }
 
   get queueBytes(): number {
