@@ -2,7 +2,6 @@
 // (../shared/corpus/cef), with the stages split out and the Syslog row path on the same lines as a baseline.
 // Run: node --import ./scripts/ts-loader.mjs bench/cef.ts
 // A script, not a test: it prints numbers (median of 5 runs of >= 1 s each, after a warm-up).
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -11,23 +10,13 @@ import { parseSyslog } from '../parsers/syslog/index.ts';
 import { toCommonSecurityLogRow } from '../parsers/tables/common-security-log.ts';
 import type { CommonSecurityLogContext } from '../parsers/tables/common-security-log.ts';
 import { toSyslogRow } from '../parsers/tables/syslog.ts';
+import { commit, fmt, median } from './harness.ts';
 
 const CORPUS_URL = new URL('../../shared/corpus/cef/', import.meta.url);
 const RUNS = 5;
 const RUN_MS = 1000;
 const WARMUP_MS = 1000;
 
-function commit(): string {
-  try {
-    const git = (args: string[]): string =>
-      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const head = git(['rev-parse', '--short', 'HEAD']);
-    const dirty = git(['status', '--porcelain', '--', 'parsers/cef', 'parsers/tables/common-security-log.ts']);
-    return dirty === '' ? head : `${head} + uncommitted CEF changes`;
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** Every line of the corpus that holds CEF: the JSONL vectors' inputs and the sample files' lines. */
 function loadLines(): string[] {
@@ -66,14 +55,7 @@ function run(step: Step, lines: readonly string[], ms: number): number {
   return count / (Number(now - start) / 1e9);
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
 
 if (!existsSync(CORPUS_URL)) {
   console.error(`CEF corpus not found at ${fileURLToPath(CORPUS_URL)}`);

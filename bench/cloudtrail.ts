@@ -8,47 +8,18 @@
 //   parseJsonSafely        vs JSON.parse alone: the cost of the pollution guard
 // Records/s counts every input record (invalid and skipped ones too). Target context: >= 50,000 records/s into raw +
 // ASIM rows on a 2-core machine end to end.
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { cloudTrailRecordsOf, normalizeCloudTrail, parseJsonSafely } from '../parsers/aws-cloudtrail/index.ts';
 import { cloudTrailCorpusAvailable, CLOUDTRAIL_CORPUS_URL, loadCloudTrailCorpus } from '../test/fixtures/aws-cloudtrail/corpus.ts';
+import { commit, consumed, fmt, median, rate } from './harness.ts';
 
 const RUNS = 5;
 const RUN_MS = 1000;
 const WARMUP_MS = 1000;
 
-function commit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
-let sink = 0;
 
-/** Runs `step` over items 0..n-1 repeatedly for at least `ms`; returns items per second. */
-function run(n: number, step: (i: number) => number, ms: number): number {
-  let count = 0;
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(ms) * 1_000_000n;
-  let now = start;
-  while (now < deadline) {
-    for (let i = 0; i < n; i++) sink += step(i);
-    count += n;
-    now = process.hrtime.bigint();
-  }
-  return count / (Number(now - start) / 1e9);
-}
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
 
 if (!cloudTrailCorpusAvailable()) {
   console.error(`corpus not found at ${CLOUDTRAIL_CORPUS_URL.pathname}`);
@@ -110,9 +81,9 @@ console.log(`single thread, median of ${RUNS} runs of >= ${RUN_MS} ms after ${WA
 console.log('| case | records/s (median) | min | max |');
 console.log('|---|---:|---:|---:|');
 for (const [name, step] of cases) {
-  run(texts.length, step, WARMUP_MS);
+  rate(texts.length, step, WARMUP_MS);
   const results: number[] = [];
-  for (let r = 0; r < RUNS; r++) results.push(run(texts.length, step, RUN_MS));
+  for (let r = 0; r < RUNS; r++) results.push(rate(texts.length, step, RUN_MS));
   console.log(`| ${name} | ${fmt(median(results))} | ${fmt(Math.min(...results))} | ${fmt(Math.max(...results))} |`);
 }
-if (sink === 42) console.log('');
+if (consumed() === 42) console.log('');

@@ -5,12 +5,13 @@
  *
  *   npm run build && node --import ./scripts/ts-loader.mjs bench/firehose.ts [seconds] [recordsPerDelivery] [inFlight]
  */
-import { execSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import { environment } from './harness.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const SECONDS = Number(process.argv[2] ?? 5);
@@ -84,12 +85,6 @@ child.kill('SIGTERM');
 await new Promise((resolve) => child.once('exit', resolve));
 rmSync(dir, { recursive: true, force: true });
 
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
-} catch {
-  // Not a git checkout.
-}
-console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, commit ${commit}`);
+console.log(environment());
 console.log(`Firehose deliveries of ${RECORDS} EventBridge CloudTrail events, ${IN_FLIGHT} in flight, ${SECONDS} s, file sink`);
 console.log(`${Math.round(requests / seconds).toLocaleString('en')} requests/s, ${Math.round((requests * RECORDS) / seconds).toLocaleString('en')} records/s (${failures} non-200 answers)`);

@@ -6,50 +6,21 @@
 //   Pub/Sub push bodies: the same, plus gcpLogEntriesOf       base64 decode + JSON.parse of the decoded LogEntry
 //   all corpus entries (most Panther records are rejected)    the cost of skips and invalid entries mixed in
 //   baseline: JSON.parse + JSON.stringify of the LogEntry     a pass-through's cost, for comparison
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gcpLogEntriesOf, normalizeGcpAuditEntry } from '../parsers/gcp-audit/index.ts';
+import { commit, consumed, fmt, median, rate } from './harness.ts';
 
 const RUNS = 5;
 const RUN_MS = 1000;
 const WARMUP_MS = 1000;
 const CORPUS = fileURLToPath(new URL('../../shared/corpus/gcp-audit/', import.meta.url));
 
-function commit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
-let sink = 0;
 
-/** Runs `step` over items 0..n-1 repeatedly for at least `ms`; returns items per second. */
-function run(n: number, step: (i: number) => number, ms: number): number {
-  let count = 0;
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(ms) * 1_000_000n;
-  let now = start;
-  while (now < deadline) {
-    for (let i = 0; i < n; i++) sink += step(i);
-    count += n;
-    now = process.hrtime.bigint();
-  }
-  return count / (Number(now - start) / 1e9);
-}
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
 
 function files(dir: string): string[] {
   return readdirSync(dir)
@@ -111,10 +82,10 @@ console.log('|---|---:|---:|---:|---:|');
 for (const [name, lines, step] of cases) {
   const bytes = lines.reduce((a, l) => a + Buffer.byteLength(l), 0) / lines.length;
   const at = (i: number): number => step(lines[i] ?? '');
-  run(lines.length, at, WARMUP_MS);
+  rate(lines.length, at, WARMUP_MS);
   const results: number[] = [];
-  for (let r = 0; r < RUNS; r++) results.push(run(lines.length, at, RUN_MS));
+  for (let r = 0; r < RUNS; r++) results.push(rate(lines.length, at, RUN_MS));
   const m = median(results);
   console.log(`| ${name} | ${fmt(m)} | ${fmt(Math.min(...results))} | ${fmt(Math.max(...results))} | ${((m * bytes) / 1e6).toFixed(1)} |`);
 }
-if (sink === 42) console.log('');
+if (consumed() === 42) console.log('');

@@ -5,7 +5,6 @@
 //   baseline JSON.stringify(SyslogRow)     what the agent already pays per message for the Syslog table
 //   full path                              parseSyslog + toSyslogRow + toAuthenticationRow + stringify, all INSIDE
 //   other process (cron)                   the cheap rejection every non-sshd/su/sudo message pays
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseSyslog } from '../parsers/syslog/index.ts';
@@ -13,43 +12,15 @@ import { toSyslogRow } from '../parsers/tables/syslog.ts';
 import type { SyslogRow } from '../parsers/tables/syslog.ts';
 import { toAuthenticationRow } from '../parsers/linux-auth/index.ts';
 import { CORPUS_URL } from '../test/fixtures/syslog/corpus.ts';
+import { commit, consumed, fmt, median, rate } from './harness.ts';
 
 const RUNS = 5;
 const RUN_MS = 1000;
 const WARMUP_MS = 1000;
 
-function commit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
-let sink = 0;
 
-/** Runs `step` over items 0..n-1 repeatedly for at least `ms`; returns items per second. */
-function run(n: number, step: (i: number) => number, ms: number): number {
-  let count = 0;
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(ms) * 1_000_000n;
-  let now = start;
-  while (now < deadline) {
-    for (let i = 0; i < n; i++) sink += step(i);
-    count += n;
-    now = process.hrtime.bigint();
-  }
-  return count / (Number(now - start) / 1e9);
-}
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
 
 const LOG = new URL('loghub_OpenSSH_2k.log', CORPUS_URL);
 if (!existsSync(LOG)) {
@@ -83,9 +54,9 @@ console.log(`single thread, median of ${RUNS} runs of >= ${RUN_MS} ms after ${WA
 console.log('| case | msgs/s (median) | min | max |');
 console.log('|---|---:|---:|---:|');
 for (const [name, step] of cases) {
-  run(lines.length, step, WARMUP_MS);
+  rate(lines.length, step, WARMUP_MS);
   const results: number[] = [];
-  for (let r = 0; r < RUNS; r++) results.push(run(lines.length, step, RUN_MS));
+  for (let r = 0; r < RUNS; r++) results.push(rate(lines.length, step, RUN_MS));
   console.log(`| ${name} | ${fmt(median(results))} | ${fmt(Math.min(...results))} | ${fmt(Math.max(...results))} |`);
 }
-if (sink === 42) console.log('');
+if (consumed() === 42) console.log('');

@@ -3,12 +3,12 @@
 // a JS scan for bytes >= 0x80) over a mixed corpus.
 // Run: node --import ./scripts/ts-loader.mjs bench/parse.ts
 // A script, not a test: it prints numbers (median of 5 runs of >= 1 s each, after a warm-up).
-import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { isUtf8 } from 'node:buffer';
 import os from 'node:os';
 import { createParser, decodeFrame, parseSyslog } from '../parsers/syslog/index.ts';
 import { corpusAvailable, CORPUS_URL, loadBenchMessages } from '../test/fixtures/syslog/corpus.ts';
+import { commit, fmt, median } from './harness.ts';
 
 const require = createRequire(import.meta.url);
 const nsyslogParse = require('nsyslog-parser') as (text: string) => { message?: unknown };
@@ -19,13 +19,6 @@ const WARMUP_MS = 1000;
 
 type Parse = (text: string) => unknown;
 
-function commit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 let sink = 0;
 
@@ -46,10 +39,6 @@ function run(parse: Parse, messages: readonly string[], ms: number): number {
   return count / (Number(now - start) / 1e9);
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
 if (!corpusAvailable()) {
   console.error(`corpus not found at ${CORPUS_URL.pathname}`);
@@ -154,9 +143,6 @@ for (const [name, decode] of decoders) {
 }
 if (sink === 42) console.log('');
 
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
 
 function avgLen(list: string[]): number {
   return Math.round(list.reduce((a, s) => a + s.length, 0) / Math.max(1, list.length));

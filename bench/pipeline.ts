@@ -8,9 +8,10 @@
 import { execSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { environment } from './harness.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -101,13 +102,7 @@ async function run(data: Buffer): Promise<{ rate: number; cpuPerMillion: number;
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
-} catch {
-  // Not a git checkout.
-}
-console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, commit ${commit}`);
+console.log(environment());
 console.log(`${MESSAGES.toLocaleString('en')} messages of ~250 bytes over one TCP connection (LF framing), file sink`);
 console.log(`config additions: ${EXTRA_CONFIG ? JSON.stringify(EXTRA_CONFIG) : 'none (defaults)'}`);
 const data = payload(MESSAGES);

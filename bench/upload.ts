@@ -5,9 +5,9 @@
  *
  *   npm run build && node --import ./scripts/ts-loader.mjs bench/upload.ts [rows] [runs]
  */
-import { execSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientSecretCredential } from '@azure/identity';
@@ -19,6 +19,7 @@ import { StreamBatcher } from '../src/pipeline/batcher.ts';
 import { DeadLetterStore } from '../src/pipeline/dead-letter.ts';
 import { Delivery } from '../src/pipeline/delivery.ts';
 import { AzureLogsIngestionSink } from '../src/sinks/azure-logs-ingestion/index.ts';
+import { environment } from './harness.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const ROWS = Number(process.argv[2] ?? 200_000);
@@ -125,15 +126,9 @@ async function asimdPath(url: string, ca: string, data: Array<Record<string, unk
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
-} catch {
-  // Not a git checkout.
-}
 const data = rows(ROWS);
 const megabytes = data.reduce((sum, row) => sum + Buffer.byteLength(JSON.stringify(row)), 0) / 1e6;
-console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, commit ${commit}`);
+console.log(environment());
 console.log(`${ROWS.toLocaleString('en')} Syslog rows (${megabytes.toFixed(1)} MB of JSON) through the emulator (separate process, HTTPS), concurrency 4`);
 const dir = mkdtempSync(join(tmpdir(), 'asimd-bench-upload-'));
 const emulator = await startEmulatorProcess(dir);

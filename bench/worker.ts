@@ -6,13 +6,12 @@
  *
  *   node --import ./scripts/ts-loader.mjs bench/worker.ts
  */
-import { execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { Piscina } from 'piscina';
 import { buildConfig } from '../src/config/load.ts';
 import { TaskBuilder, transferListOf } from '../src/pipeline/task-builder.ts';
 import type { FrameTask, TaskResult, WorkerOptions, WorkerPolicy } from '../src/pipeline/task.ts';
+import { environment } from './harness.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const CORPUS = new URL('../shared/corpus/', ROOT);
@@ -99,13 +98,7 @@ async function rate(lines: string[]): Promise<{ perSecond: number; rowsPerMessag
   return { perSecond: messages / ((performance.now() - started) / 1000), rowsPerMessage: rows / messages };
 }
 
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
-} catch {
-  // Not a git checkout.
-}
-console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, commit ${commit}`);
+console.log(environment());
 console.log(`one worker thread (the pipeline's worker), tasks of ≤ 256 KiB / 4096 frames, median of ${RUNS} runs of ${RUN_MS} ms`);
 /** An optional argument keeps only the categories whose name contains it, e.g. `5424`. */
 const only = process.argv[2];
