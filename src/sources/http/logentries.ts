@@ -1,32 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import { bearerOf, oneOf } from './auth.ts';
+import { bearerEndpoint } from './bearer-endpoint.ts';
 import { ndjsonLines } from './body.ts';
-import { bodyOf, RETRY_AFTER_SECONDS, summary, type HttpSourceContext } from './context.ts';
+import type { HttpSourceContext } from './context.ts';
 
-const ENDPOINT = '/v1/gcp/logentries';
+const WHITESPACE = new Set([0x20, 0x0a, 0x0d, 0x09]);
 
-/** GCP LogEntry objects as a JSON array, or one per line (NDJSON): log sink exports and replays. */
+/** GCP LogEntry objects as a JSON array (one document), or one per line (NDJSON): log sink exports and replays. */
 export function logEntriesEndpoint(app: FastifyInstance, context: HttpSourceContext): void {
-  app.post(ENDPOINT, async (request, reply) => {
-    const fail = (status: number, message: string) => {
-      context.metrics.httpRequests.inc({ endpoint: ENDPOINT, status: String(status) });
-      return reply.code(status).send({ error: message });
-    };
-    if (context.config.tokens.length > 0 && !oneOf(bearerOf(request.headers.authorization), context.config.tokens)) return fail(401, 'a valid bearer token is required');
-    if (context.intake.full) {
-      void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-      return fail(503, 'the agent is backpressured; retry later');
-    }
-    const body = await bodyOf(request, context, fail);
-    if (body === undefined) return reply;
-    const first = body.find((byte) => byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09);
-    // A JSON array is one document; anything else is read as NDJSON, one LogEntry per line.
-    const documents = first === 0x5b ? [body] : ndjsonLines(body);
-    if (documents.length === 0) return fail(400, 'the body is empty');
-    if (documents.length > context.config.maxRecordsPerRequest) return fail(413, `more than ${context.config.maxRecordsPerRequest} entries in one request`);
-    const total = summary(await context.intake.submitDocuments('gcp_audit', documents, request.ip));
-    if (total.errors.length === documents.length) return fail(400, total.errors.join('; '));
-    context.metrics.httpRequests.inc({ endpoint: ENDPOINT, status: '200' });
-    return { ...total, errors: total.errors.length ? total.errors : undefined };
+  bearerEndpoint(app, context, {
+    path: '/v1/gcp/logentries',
+    source: 'gcp_audit',
+    noun: 'entries',
+    documentsOf: (body) => (body.find((byte) => !WHITESPACE.has(byte)) === 0x5b ? [body] : ndjsonLines(body)),
   });
 }
