@@ -129,7 +129,7 @@ export class Agent {
 }
 
 /** The emulator serves the agent's own DCR template, so renamed streams still match. */
-function startInProcessEmulator(config: Config, rootLogger: Logger): Promise<RunningEmulator> {
+export function startInProcessEmulator(config: Config, rootLogger: Logger): Promise<RunningEmulator> {
   const template = dcrTemplate(config.streams);
   const templates = Object.fromEntries(config.emulator.dcrs.map((dcr) => [dcr.immutableId, template]));
   return startEmulator(config.emulator, { logger: rootLogger.child({ component: 'emulator' }), templates });
@@ -142,7 +142,7 @@ export const EMULATOR_CREDENTIALS = { tenantId: 'asimd-emulator', clientId: 'asi
  * With the emulator in-process, targets without an endpoint go to it, and so
  * does authentication unless auth.authorityHost names another authority.
  */
-function withEmulatorDefaults(config: Config, emulator: RunningEmulator): Config {
+export function withEmulatorDefaults(config: Config, emulator: RunningEmulator): Config {
   const azure = config.sink.azure;
   if (azure.targets.some((target) => target.endpoint !== undefined) || azure.auth.authorityHost !== undefined) return config;
   const auth =

@@ -6,6 +6,7 @@ import { Agent } from '../agent.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { renderDcrTemplate } from '../dcr/template.ts';
 import { runEmulatorCommand } from '../emulator/index.ts';
+import { runDlqCommand } from './dlq.ts';
 import { ConfigError, errorCodeOf } from '../errors/index.ts';
 import { createLogger } from '../logger.ts';
 
@@ -21,6 +22,12 @@ Usage:
   asimd validate --config FILE     check a config file; exit 0 when valid, 78 with one line per problem
   asimd dcr [--config FILE]        print the DCR (ARM template) declaring the streams of the config
   asimd emulator [--config FILE]   run the Logs Ingestion API + Entra ID emulator alone (emulator: section)
+  asimd dlq list [--stream S] [--since T] [--json] [--config FILE]
+                                   list dead-lettered rows and records: ID, time, stream, reason, error
+  asimd dlq show ID [--config FILE]
+                                   print one dead-letter entry in full
+  asimd dlq replay [--stream S] [--since T] [--dry-run] [--config FILE]
+                                   re-send dead-lettered rows through the sink; sent ones leave the files
   asimd --version                  print the version
   asimd --help                     print this help
 
@@ -68,6 +75,8 @@ async function run(configPath: string): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // dlq parses its own options (--stream, --since, --json, --dry-run).
+  if (argv[0] === 'dlq') return runDlqCommand(argv.slice(1), defaultConfigPath());
   let parsed;
   try {
     parsed = parseArgs({
