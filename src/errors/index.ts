@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   ASIMD_SOURCE_BIND: 'A source could not bind its address and port.',
   ASIMD_SINK_UNAVAILABLE: 'The sink cannot start: its directory is not writable, a target has no endpoint, or a CA file cannot be read.',
   ASIMD_SHUTDOWN_TIMEOUT: 'Draining did not finish within shutdown.timeoutMs.',
+  ASIMD_JOURNAL_OPEN: 'The journal directory could not be created, read or written at start.',
+  ASIMD_JOURNAL_OPTIONS: 'The journal options are inconsistent (for example maxBytes smaller than one batch record).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
