@@ -1,5 +1,7 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { rowJson } from '../sinks/batch.ts';
-import { StreamFiles } from '../sinks/stream-files.ts';
+import { streamFile } from '../sinks/stream-files.ts';
 import type { Batch } from '../sinks/types.ts';
 
 /**
@@ -8,10 +10,20 @@ import type { Batch } from '../sinks/types.ts';
  * in as the bytes that were sent, so it can be fixed and replayed.
  */
 export class DeadLetterStore {
-  private readonly files: StreamFiles;
+  private readonly directory: string;
 
   constructor(directory: string) {
-    this.files = new StreamFiles(directory);
+    this.directory = resolve(directory);
+  }
+
+  /**
+   * Writes are rare, so each opens and closes its file: `asimd dlq replay`
+   * rewrites these files by rename, and a held handle would write into the
+   * replaced one.
+   */
+  private async append(stream: string, data: Buffer): Promise<void> {
+    await mkdir(this.directory, { recursive: true });
+    await appendFile(streamFile(this.directory, stream), data);
   }
 
   /** Writes every row of the batch; resolves once they are written. */
@@ -22,17 +34,18 @@ export class DeadLetterStore {
     const tail = Buffer.from('}\n');
     const parts: Buffer[] = [];
     for (let row = 0; row < batch.rows; row++) parts.push(head, rowJson(batch, row), tail);
-    await this.files.append(batch.stream, Buffer.concat(parts));
+    await this.append(batch.stream, Buffer.concat(parts));
   }
 
   /** Records refused before they became rows (an HTTP source's bad record), each with its reason. */
   async writeRecords(source: string, records: ReadonlyArray<{ reason: string; record: string }>): Promise<void> {
     const time = JSON.stringify(new Date().toISOString());
     const lines = records.map(({ reason, record }) => `{"time":${time},"source":${JSON.stringify(source)},"reason":${JSON.stringify(reason)},"record":${JSON.stringify(record)}}\n`);
-    await this.files.append(source, Buffer.from(lines.join('')));
+    await this.append(source, Buffer.from(lines.join('')));
   }
 
+  /** Nothing is held open; kept so owners close it like the other stores. */
   close(): Promise<void> {
-    return this.files.close();
+    return Promise.resolve();
   }
 }

@@ -1,6 +1,11 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
+/** <directory>/<stream>.ndjson; stream names are config, but never let one escape the directory. */
+export function streamFile(directory: string, stream: string): string {
+  return join(directory, `${stream.replace(/[^A-Za-z0-9_.-]/g, '_')}.ndjson`);
+}
+
 /** One append-mode file per stream, <directory>/<stream>.ndjson, opened on first use. */
 export class StreamFiles {
   readonly directory: string;
@@ -13,9 +18,7 @@ export class StreamFiles {
   handleFor(stream: string): Promise<FileHandle> {
     let handle = this.handles.get(stream);
     if (!handle) {
-      // Stream names are config, but never let one escape the directory.
-      const safeName = stream.replace(/[^A-Za-z0-9_.-]/g, '_');
-      handle = mkdir(this.directory, { recursive: true }).then(() => open(join(this.directory, `${safeName}.ndjson`), 'a'));
+      handle = mkdir(this.directory, { recursive: true }).then(() => open(streamFile(this.directory, stream), 'a'));
       // A failed open is retried by the next write rather than cached.
       handle.catch(() => this.handles.delete(stream));
       this.handles.set(stream, handle);
