@@ -53,10 +53,14 @@ for (const framing of ['lf', 'octet'] as const) {
     rows.forEach((row, index) => {
       const message = String(row['SyslogMessage']);
       const isLast = index === rows.length - 1;
+      // Only the frame cut by the shutdown may be partial, and then it says so (and may not even parse,
+      // when the cut falls inside its header).
+      const flags = row['AsimdFlags'];
+      const cutShort = isLast && typeof flags === 'string' && /^truncated\b/.test(flags);
+      if (cutShort) return;
       if (!message.startsWith(`seq=${String(index).padStart(8, '0')}`)) gaps++;
-      // Only the frame cut by the shutdown may be partial, and then it says so.
-      if (!isLast && row['AsimdFlags'] !== undefined) gaps++;
-      if (isLast && message.length < 113 && row['AsimdFlags'] !== 'truncated') gaps++;
+      if (row['AsimdFlags'] !== undefined) gaps++;
+      if (isLast && message.length < 113) gaps++;
     });
     t.equal(gaps, 0, 'rows are in order with no gap, duplicate or unflagged partial');
   });
