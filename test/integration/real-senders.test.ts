@@ -1,12 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import type { Test } from 'tap';
 import { startAgent, testConfig, waitFor } from '../helpers/agent-process.ts';
-import type { RunningAgent } from '../helpers/agent-process.ts';
+import { canConnect, freeLoopbackPorts, rowsNow, run, sendTcp, settled, stopChild } from '../helpers/senders.ts';
 
 /*
  * Real senders from Debian packages against the running agent:
@@ -29,56 +27,6 @@ const hasLoggen = spawnSync(LOGGEN, ['--help'], { stdio: 'ignore' }).status === 
 const RSYSLOGD = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'].find((path) => existsSync(path));
 const hasRsyslogd = RSYSLOGD !== undefined && spawnSync(RSYSLOGD, ['-v'], { stdio: 'ignore' }).status === 0;
 const hasLogger = spawnSync('logger', ['--version'], { stdio: 'ignore' }).status === 0;
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
-}
-
-/** Runs a command to completion (stdout and stderr together), killing it after timeoutMs and at teardown. */
-function run(t: Test, file: string, args: string[], timeoutMs: number): Promise<Exit> {
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => stopChild(child, 0));
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve, reject) => {
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, output });
-    });
-  });
-}
-
-/** SIGTERM, then SIGKILL after graceMs; resolves once the child is gone. */
-async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await gone;
-  clearTimeout(timer);
-}
-
-/** The rows written so far; undefined while the sink is halfway through appending a line. */
-function rowsNow(agent: RunningAgent): Array<Record<string, unknown>> | undefined {
-  try {
-    return agent.rows();
-  } catch {
-    return undefined;
-  }
-}
-
-/** Polls like waitFor, but returns false instead of throwing, so the assertions after it report the numbers. */
-async function settled(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<boolean> {
-  return waitFor(async () => ((await check()) ? true : undefined), timeoutMs, what).catch(() => false);
-}
 
 /**
  * Datagrams the kernel dropped on the agent's UDP socket (the `drops` column of
@@ -251,36 +199,6 @@ void t.test('loggen (syslog-ng) to the running agent', { skip: hasLoggen ? false
 // rsyslog as a relay
 // ---------------------------------------------------------------------------
 
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function sendTcp(port: number, text: string): Promise<void> {
-  const socket = connect(port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.once('connect', () => socket.end(text, () => resolve()));
-  });
-}
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -336,9 +254,7 @@ void t.test(
 
     const dir = mkdtempSync(join(tmpdir(), 'asimd-rsyslog-'));
     mkdirSync(join(dir, 'work'));
-    const relay5424Port = await freeLoopbackPort();
-    let relay3164Port = await freeLoopbackPort();
-    while (relay3164Port === relay5424Port) relay3164Port = await freeLoopbackPort();
+    const [relay5424Port = 0, relay3164Port = 0] = await freeLoopbackPorts(2);
     const configFile = join(dir, 'rsyslog.conf');
     writeFileSync(configFile, rsyslogConfig(dir, relay5424Port, relay3164Port, agent.tcpPort));
 
