@@ -51,6 +51,7 @@ export class Agent {
     const pipeline = new Pipeline(effective, sink, metrics, rootLogger.child({ component: 'pipeline' }));
     const agent = new Agent(effective, logger, metrics, sink, pipeline, createSources(effective, metrics, rootLogger), emulator);
     try {
+      await pipeline.open();
       for (const source of agent.sources) await source.start(pipeline);
       agent.accepting = true;
       if (config.server.enabled) {

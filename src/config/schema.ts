@@ -154,6 +154,24 @@ const DeliverySchema = Section(
   'Retry policy between the batchers and the sink.',
 );
 
+const JournalSchema = Section(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      description: 'Write every batch to an on-disk journal before it goes to the sink, and replay what was not delivered after a crash or restart.',
+    }),
+    directory: Type.String({ minLength: 1, default: 'data/journal', description: 'Directory of the journal\'s segment files.' }),
+    maxBytes: Type.Integer({ minimum: 4 * MiB, default: 1024 * MiB, description: 'Disk the journal may use; beyond it new batches stay in memory only (counted).' }),
+    segmentBytes: Type.Integer({ minimum: 64 * KiB, default: 64 * MiB, description: 'Size at which a segment file rolls; a segment is deleted once all its batches are delivered.' }),
+    fsync: Type.Union([Type.Literal('batch'), Type.Literal('interval'), Type.Literal('never')], {
+      default: 'interval',
+      description: 'batch: fsync before a batch counts as journaled; interval: every fsyncIntervalMs; never: leave it to the OS. All survive a killed process; only batch survives a power loss without a window.',
+    }),
+    fsyncIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000, description: 'With fsync: interval, how often.' }),
+  },
+  'The on-disk journal between the batchers and the sink.',
+);
+
 const DeadLetterSchema = Section(
   {
     directory: Type.String({
@@ -208,6 +226,7 @@ export const ConfigSchema = Type.Object(
     streams: StreamsSchema,
     sink: SinkSchema,
     delivery: DeliverySchema,
+    journal: JournalSchema,
     deadLetter: DeadLetterSchema,
     server: ServerSchema,
     emulator: EmulatorSchema,

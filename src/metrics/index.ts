@@ -91,6 +91,32 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly journalBytes = new Gauge({
+    name: 'asimd_journal_bytes',
+    help: 'Bytes of batches in the on-disk journal not yet delivered.',
+    registers: [this.registry],
+  });
+
+  readonly journalLost = new Counter({
+    name: 'asimd_journal_lost_batches_total',
+    help: 'Journaled batches found unreadable at start (torn_tail, corrupt) or dropped, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly journalAppendFailures = new Counter({
+    name: 'asimd_journal_append_failures_total',
+    help: 'Batches that could not be journaled (full, too_large, disk_error) and went to the sink from memory only, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly journalReplayed = new Counter({
+    name: 'asimd_journal_replayed_batches_total',
+    help: 'Batches found in the journal at start and sent again.',
+    registers: [this.registry],
+  });
+
   readonly httpRequests = new Counter({
     name: 'asimd_http_requests_total',
     help: 'Requests to the cloud ingestion endpoints, by endpoint and status.',

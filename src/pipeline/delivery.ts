@@ -13,6 +13,9 @@ export interface RetryPolicy {
 
 const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 100, maxDelayMs: 30_000, maxDataAgeMs: 2 * 24 * 3600 * 1000 };
 
+/** What became of a batch: the journal keeps only those cut short by shutdown. */
+export type DeliveryOutcome = 'delivered' | 'dead_lettered' | 'given_up' | 'shutdown';
+
 interface StreamQueue {
   stream: string;
   batches: Batch[];
@@ -41,6 +44,11 @@ export class Delivery {
     private readonly deadLetter: DeadLetterStore,
     private readonly onSettled: (bytes: number) => void,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    /**
+     * Called once per enqueued batch with what became of it: the journal acks
+     * every outcome but `shutdown`, whose batches stay journaled for the next start.
+     */
+    private readonly onFinished: (batch: Batch, outcome: DeliveryOutcome) => void = () => {},
   ) {}
 
   /** Bytes queued at or being sent by the sink. */
@@ -64,7 +72,8 @@ export class Delivery {
     while (queue.inFlight < limit && queue.batches.length > 0) {
       const batch = queue.batches.shift() as Batch;
       queue.inFlight++;
-      void this.deliver(batch).then(() => {
+      void this.deliver(batch).then((outcome) => {
+        this.onFinished(batch, outcome);
         queue.inFlight--;
         this.pendingBytes -= batch.body.length;
         this.onSettled(batch.body.length);
@@ -78,7 +87,7 @@ export class Delivery {
     }
   }
 
-  private async deliver(batch: Batch): Promise<void> {
+  private async deliver(batch: Batch): Promise<DeliveryOutcome> {
     const sink = this.sink.name;
     for (let attempt = 0; ; attempt++) {
       let verdict;
@@ -96,7 +105,7 @@ export class Delivery {
           this.metrics.batchBytes.inc({ sink, stream: batch.stream }, batch.body.length);
           this.metrics.rows.inc({ sink, stream: batch.stream }, batch.rows);
           if (attempt > 0) this.logger.info({ stream: batch.stream, attempts: attempt + 1 }, 'batch delivered after retrying');
-          return;
+          return 'delivered';
         case 'retry': {
           this.metrics.sinkRetries.inc({ sink, reason: verdict.reason });
           if (attempt === 0) this.logger.warn({ stream: batch.stream, reason: verdict.reason }, 'sink attempt failed; retrying');
@@ -104,7 +113,7 @@ export class Delivery {
             const reason = this.stopped ? 'shutdown' : 'max_age';
             this.metrics.dropped.inc({ source: 'sink', reason }, batch.rows);
             this.logger.error({ stream: batch.stream, rows: batch.rows, reason, lastError: verdict.reason }, 'gave up on a batch');
-            return;
+            return this.stopped ? 'shutdown' : 'given_up';
           }
           // Full jitter spreads the retries of many agents instead of synchronizing them.
           const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** Math.min(attempt, 20));
@@ -115,15 +124,15 @@ export class Delivery {
           this.metrics.sinkSplits.inc({ sink, reason: verdict.reason });
           if (batch.rows > 1) {
             const [first, second] = halves(batch);
-            await this.deliver(first);
-            await this.deliver(second);
-            return;
+            const outcomes = [await this.deliver(first), await this.deliver(second)];
+            // Stopped halfway: keep the whole batch journaled; a replay may resend the delivered half.
+            return outcomes.includes('shutdown') ? 'shutdown' : 'delivered';
           }
           await this.reject(batch, verdict.reason, `a single row is refused: ${verdict.reason}`);
-          return;
+          return 'dead_lettered';
         case 'reject':
           await this.reject(batch, verdict.reason, verdict.error);
-          return;
+          return 'dead_lettered';
       }
     }
   }

@@ -8,7 +8,8 @@ import type { Metrics } from '../metrics/index.ts';
 import type { Batch, Sink } from '../sinks/types.ts';
 import { StreamBatcher } from './batcher.ts';
 import { DeadLetterStore } from './dead-letter.ts';
-import { Delivery } from './delivery.ts';
+import { Delivery, type DeliveryOutcome } from './delivery.ts';
+import { SegmentJournal } from './journal/index.ts';
 import { FACILITY_NAMES, SEVERITY_NAMES, policyOf } from '../sources/config.ts';
 import type { DocumentOutcome, DocumentSource, FrameTask, SourceName, TaskResult, WorkerOptions, WorkerPolicy } from './task.ts';
 import { TaskBuilder, transferListOf } from './task-builder.ts';
@@ -50,6 +51,10 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private readonly batchers = new Map<string, StreamBatcher>();
   private readonly delivery: Delivery;
   private readonly deadLetter: DeadLetterStore;
+  private journal: SegmentJournal | undefined;
+  /** Bytes of batches waiting for their journal write; they count against the output budget. */
+  private journaling = 0;
+  private journalFailureLogged = false;
   private readonly maxRunning: number;
   private queued = 0;
   /** Frames accepted from sources since start; logged at shutdown to prove nothing was lost. */
@@ -88,11 +93,15 @@ export class Pipeline extends EventEmitter implements FrameSink {
     // unbudgeted queue inside piscina.
     this.maxRunning = this.threads * 2;
     this.deadLetter = new DeadLetterStore(config.deadLetter.directory);
-    this.delivery = new Delivery(sink, metrics, logger, this.deadLetter, () => this.pump(), {
-      baseDelayMs: 100,
-      maxDelayMs: config.delivery.maxRetryDelayMs,
-      maxDataAgeMs: config.delivery.maxDataAgeMs,
-    });
+    this.delivery = new Delivery(
+      sink,
+      metrics,
+      logger,
+      this.deadLetter,
+      () => this.pump(),
+      { baseDelayMs: 100, maxDelayMs: config.delivery.maxRetryDelayMs, maxDataAgeMs: config.delivery.maxDataAgeMs },
+      (batch, outcome) => this.onDelivered(batch, outcome),
+    );
     metrics.queueLimitBytes.set(config.pipeline.queueBytes);
     metrics.poolThreads.set(this.threads);
     metrics.poolThreadCount = this.threads;
@@ -113,8 +122,65 @@ export class Pipeline extends EventEmitter implements FrameSink {
     return this.queued;
   }
 
+  /**
+   * Opens the journal (when enabled) and sends what it holds from before a
+   * crash or restart ahead of anything new. Call before sources start.
+   */
+  async open(): Promise<void> {
+    const settings = this.config.journal;
+    if (!settings.enabled) return;
+    const { journal, recovered, dropped } = await SegmentJournal.open(
+      {
+        directory: settings.directory,
+        maxBytes: settings.maxBytes,
+        segmentBytes: Math.min(settings.segmentBytes, Math.floor(settings.maxBytes / 4)),
+        fsync: settings.fsync,
+        fsyncIntervalMs: settings.fsyncIntervalMs,
+        whenFull: 'block',
+      },
+      { onLoss: (reason, batches) => this.metrics.journalLost.inc({ reason }, batches), logger: this.logger },
+    );
+    this.journal = journal;
+    if (dropped.batches > 0) this.logger.warn({ batches: dropped.batches, bytes: dropped.bytes, reasons: dropped.reasons }, 'journal: unreadable batches dropped at start');
+    for (const { id, batch } of recovered) this.delivery.enqueue({ ...batch, journalId: id });
+    this.metrics.journalReplayed.inc(recovered.length);
+    this.metrics.journalBytes.set(journal.bytes);
+    if (recovered.length > 0) this.logger.info({ batches: recovered.length, bytes: journal.bytes }, 'journal: replaying undelivered batches');
+  }
+
+  /** A batch leaves the batcher: into the journal first (when enabled), then to delivery. */
+  private deliverBatch(batch: Batch): void {
+    const journal = this.journal;
+    if (!journal) {
+      this.delivery.enqueue(batch);
+      return;
+    }
+    this.journaling += batch.body.length;
+    void journal.append(batch).then((result) => {
+      this.journaling -= batch.body.length;
+      if (result.ok) {
+        this.delivery.enqueue({ ...batch, journalId: result.id });
+        this.metrics.journalBytes.set(journal.bytes);
+        return;
+      }
+      // The batch is not lost: it goes on from memory, as without a journal.
+      this.metrics.journalAppendFailures.inc({ reason: result.reason });
+      if (!this.journalFailureLogged) {
+        this.journalFailureLogged = true;
+        this.logger.error({ reason: result.reason, error: result.error }, 'journal: a batch could not be journaled; it is sent from memory only');
+      }
+      this.delivery.enqueue(batch);
+    });
+  }
+
+  private onDelivered(batch: Batch, outcome: DeliveryOutcome): void {
+    if (batch.journalId === undefined || outcome === 'shutdown' || !this.journal) return;
+    const journal = this.journal;
+    void journal.ack(batch.journalId).then(() => this.metrics.journalBytes.set(journal.bytes));
+  }
+
   get outputBytes(): number {
-    let bytes = this.delivery.bytes;
+    let bytes = this.delivery.bytes + this.journaling;
     for (const batcher of this.batchers.values()) bytes += batcher.bytes;
     return bytes;
   }
@@ -273,7 +339,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private batcherFor(stream: string): StreamBatcher {
     let batcher = this.batchers.get(stream);
     if (!batcher) {
-      batcher = new StreamBatcher(stream, this.sink.framing, this.config.batch, (batch: Batch) => this.delivery.enqueue(batch));
+      batcher = new StreamBatcher(stream, this.sink.framing, this.config.batch, (batch: Batch) => this.deliverBatch(batch));
       this.batchers.set(stream, batcher);
     }
     return batcher;
@@ -286,6 +352,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
       await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
     }
     for (const batcher of this.batchers.values()) batcher.flush();
+    while (this.journaling > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.delivery.idle();
   }
 
@@ -299,6 +366,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
     this.lingerTimers.clear();
     await this.pool.destroy();
     await this.deadLetter.close();
+    await this.journal?.close();
   }
 }
 

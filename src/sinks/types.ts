@@ -12,8 +12,10 @@ export interface Batch {
    * or a row be picked out without parsing JSON.
    */
   ends: Uint32Array;
-  /** When the batch was cut, ms since the epoch: retries stop at sink.azure.maxDataAgeMs. */
+  /** When the batch was cut, ms since the epoch: retries stop at delivery.maxDataAgeMs. */
   createdAt: number;
+  /** Set when the batch is in the on-disk journal: acknowledged there once it is delivered or given up. */
+  journalId?: number;
 }
 
 /** What a sink says about one attempt; a separate policy (Delivery) acts on it. */
