@@ -100,6 +100,8 @@ void t.test('the shipped configs are valid', async (t) => {
   t.equal(local.emulator.enabled, true, 'to the in-process emulator');
   t.equal(docker.sink.type, 'azure-logs-ingestion');
   t.equal(docker.emulator.dataDirectory, '/var/lib/asimd/emulator');
+  t.equal(local.journal.enabled, true, 'the default config journals batches');
+  t.equal(docker.journal.directory, '/var/lib/asimd/journal', 'the image journals under its data directory');
 });
 
 void t.test('config/asimd.example.yaml sets every option the schema has', async (t) => {
