@@ -13,7 +13,7 @@
  * the raw text rather than guessing.
  */
 import { MONTH_INDEX, monthKey } from '../syslog/codes.ts';
-import { inferYear, parseRfc3339, twoDigits, utc, validDay } from '../syslog/timestamp.ts';
+import { bsdClock, inferYear, parseRfc3339, scanBsdClock, twoDigits, utc } from '../syslog/timestamp.ts';
 
 const SP = 32;
 const COLON = 58;
@@ -81,32 +81,10 @@ function cefDate(text: string, receivedAt: number): number {
   if (isDigit(text.charCodeAt(i))) d = d * 10 + text.charCodeAt(i++) - 48;
   if (text.charCodeAt(i) !== SP) return NaN;
   while (i < end && text.charCodeAt(i) === SP) i++;
-  let year = -1;
-  if (text.charCodeAt(i + 4) === SP && text.charCodeAt(i + 2) !== COLON) {
-    year = twoDigits(text, i) * 100 + twoDigits(text, i + 2);
-    if (year < 0) return NaN;
-    i += 5;
-    while (i < end && text.charCodeAt(i) === SP) i++;
-  }
-  if (i + 8 > end || text.charCodeAt(i + 2) !== COLON || text.charCodeAt(i + 5) !== COLON) return NaN;
-  const h = twoDigits(text, i);
-  const mi = twoDigits(text, i + 3);
-  const s = twoDigits(text, i + 6);
-  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 || !validDay(year < 0 ? 2000 : year, mo + 1, d)) return NaN;
-  i += 8;
-  let ms = 0;
-  if (i < end && text.charCodeAt(i) === DOT) {
-    i++;
-    const fracStart = i;
-    while (i < end && isDigit(text.charCodeAt(i))) {
-      if (i - fracStart < 3) ms = ms * 10 + text.charCodeAt(i) - 48;
-      i++;
-    }
-    const n = i - fracStart;
-    if (n === 0) return NaN;
-    if (n === 1) ms *= 100;
-    else if (n === 2) ms *= 10;
-  }
+  i = scanBsdClock(text, i, end, mo, d);
+  // A bare dot with no digits after it is not a fraction.
+  if (i < 0 || bsdClock.fractionDigits === 0) return NaN;
+  const { year, h, mi, s, ms } = bsdClock;
   let offset = 0;
   if (i < end) {
     if (text.charCodeAt(i) !== SP) return NaN;

@@ -7,7 +7,7 @@ import type { SyslogMessage } from './message.ts';
 import type { TimeZone } from './timezone.ts';
 import { makeMessage } from './message.ts';
 import { MONTH_INDEX, monthKey } from './codes.ts';
-import { inferYear, parseRfc3339, rfc3339Info, twoDigits, utc, validDay } from './timestamp.ts';
+import { bsdClock, inferYear, parseRfc3339, rfc3339Info, scanBsdClock, utc } from './timestamp.ts';
 import { UTC_ZONE } from './timezone.ts';
 
 const SP = 32;
@@ -56,30 +56,9 @@ function bsdTimestamp(text: string, pos: number, end: number, receivedAt: number
   }
   if (text.charCodeAt(i) !== SP) return NaN;
   i = skipSpaces(text, i, end);
-  let year = -1;
-  if (text.charCodeAt(i + 4) === SP && text.charCodeAt(i + 2) !== COLON) {
-    year = twoDigits(text, i) * 100 + twoDigits(text, i + 2);
-    if (year < 0) return NaN;
-    i = skipSpaces(text, i + 5, end);
-  }
-  if (i + 8 > end || text.charCodeAt(i + 2) !== COLON || text.charCodeAt(i + 5) !== COLON) return NaN;
-  const h = twoDigits(text, i);
-  const mi = twoDigits(text, i + 3);
-  const s = twoDigits(text, i + 6);
-  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 || !validDay(year < 0 ? 2000 : year, mo + 1, d)) return NaN;
-  i += 8;
-  let ms = 0;
-  if (i < end && text.charCodeAt(i) === DOT) {
-    i++;
-    const fracStart = i;
-    while (i < end && isDigit(text.charCodeAt(i))) {
-      if (i - fracStart < 3) ms = ms * 10 + text.charCodeAt(i) - 48;
-      i++;
-    }
-    const n = i - fracStart;
-    if (n === 1) ms *= 100;
-    else if (n === 2) ms *= 10;
-  }
+  i = scanBsdClock(text, i, end, mo, d);
+  if (i < 0) return NaN;
+  const { year, h, mi, s, ms } = bsdClock;
   if (i < end && text.charCodeAt(i) === COLON) i++; // Cisco IOS: `*Mar  1 00:12:34.567: %SYS-...`
   if (i < end && text.charCodeAt(i) !== SP) return NaN;
   cursor.invalid = false;

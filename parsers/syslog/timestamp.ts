@@ -133,3 +133,48 @@ export function inferYear(
   else if (local - wall > PAST_LIMIT_MS) wall = Date.UTC(y + 1, mo0, d, h, mi, s, ms);
   return zone === UTC_ZONE ? wall : zone.toUtc(wall);
 }
+
+/** What scanBsdClock found; one per thread, overwritten by each call (no allocation on the hot path). */
+export const bsdClock = { year: -1, h: 0, mi: 0, s: 0, ms: 0, fractionDigits: -1 };
+
+/**
+ * `[yyyy ]hh:mm:ss[.fff]` after a BSD-style month and day (RFC 3164, CEF dates):
+ * fills bsdClock and returns the index after it, or -1 when it is not one or
+ * names an impossible time or day. year is -1 without a year; fractionDigits
+ * is -1 without a fraction (0 for a bare dot, which callers may refuse).
+ */
+export function scanBsdClock(text: string, start: number, end: number, mo: number, d: number): number {
+  let i = start;
+  let year = -1;
+  if (text.charCodeAt(i + 4) === 32 && text.charCodeAt(i + 2) !== 58) {
+    year = twoDigits(text, i) * 100 + twoDigits(text, i + 2);
+    if (year < 0) return -1;
+    i += 5;
+    while (i < end && text.charCodeAt(i) === 32) i++;
+  }
+  if (i + 8 > end || text.charCodeAt(i + 2) !== 58 || text.charCodeAt(i + 5) !== 58) return -1;
+  const h = twoDigits(text, i);
+  const mi = twoDigits(text, i + 3);
+  const s = twoDigits(text, i + 6);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 || !validDay(year < 0 ? 2000 : year, mo + 1, d)) return -1;
+  i += 8;
+  let ms = 0;
+  let fractionDigits = -1;
+  if (i < end && text.charCodeAt(i) === 46) {
+    i++;
+    const fracStart = i;
+    for (let c = text.charCodeAt(i); i < end && c >= 48 && c <= 57; c = text.charCodeAt(++i)) {
+      if (i - fracStart < 3) ms = ms * 10 + c - 48;
+    }
+    fractionDigits = i - fracStart;
+    if (fractionDigits === 1) ms *= 100;
+    else if (fractionDigits === 2) ms *= 10;
+  }
+  bsdClock.year = year;
+  bsdClock.h = h;
+  bsdClock.mi = mi;
+  bsdClock.s = s;
+  bsdClock.ms = ms;
+  bsdClock.fractionDigits = fractionDigits;
+  return i;
+}
