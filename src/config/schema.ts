@@ -161,7 +161,16 @@ const JournalSchema = Section(
       description: 'Write every batch to an on-disk journal before it goes to the sink, and replay what was not delivered after a crash or restart.',
     }),
     directory: Type.String({ minLength: 1, default: 'data/journal', description: 'Directory of the journal\'s segment files.' }),
-    maxBytes: Type.Integer({ minimum: 4 * MiB, default: 1024 * MiB, description: 'Disk the journal may use; beyond it new batches stay in memory only (counted).' }),
+    maxBytes: Type.Integer({
+      minimum: 4 * MiB,
+      default: 1024 * MiB,
+      description: 'Disk the journal may use (segment files, acknowledgements included). When it is full, whenFull applies; a disk that fills up first is treated the same way.',
+    }),
+    whenFull: Type.Union([Type.Literal('block'), Type.Literal('drop_oldest')], {
+      default: 'block',
+      description:
+        'block: new batches wait, sources pause (TCP stops reading, HTTP answers 503, UDP drops are counted) until deliveries free room; drop_oldest: the oldest undelivered batches are deleted to make room (asimd_journal_lost_batches_total{reason="drop_oldest"}).',
+    }),
     segmentBytes: Type.Integer({ minimum: 64 * KiB, default: 64 * MiB, description: 'Size at which a segment file rolls; a segment is deleted once all its batches are delivered.' }),
     fsync: Type.Union([Type.Literal('batch'), Type.Literal('interval'), Type.Literal('never')], {
       default: 'interval',

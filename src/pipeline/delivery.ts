@@ -14,11 +14,36 @@ export interface RetryPolicy {
 const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 100, maxDelayMs: 30_000, maxDataAgeMs: 2 * 24 * 3600 * 1000 };
 
 /** What became of a batch: the journal keeps only those cut short by shutdown. */
-export type DeliveryOutcome = 'delivered' | 'dead_lettered' | 'given_up' | 'shutdown';
+export type DeliveryOutcome = 'delivered' | 'dead_lettered' | 'given_up' | 'shutdown' | 'lost';
+
+/**
+ * A journaled batch whose body was let go to keep memory bounded: it is read
+ * back from the journal when its turn comes. A long outage thus fills the
+ * disk, not the heap.
+ */
+export interface SpilledBatch {
+  journalId: number;
+  stream: string;
+  rows: number;
+  createdAt: number;
+  bodyBytes: number;
+}
+
+type Entry = { batch: Batch; spilled?: undefined } | { batch?: undefined; spilled: SpilledBatch };
+
+export interface DeliveryHooks {
+  /**
+   * Called once per enqueued batch with what became of it: the journal acks
+   * every outcome but `shutdown`, whose batches stay journaled for the next start.
+   */
+  onFinished?(batch: { journalId?: number | undefined }, outcome: DeliveryOutcome): void;
+  /** Reads a spilled batch back; undefined when it is gone (dropped or unreadable, counted by the journal). */
+  load?(spilled: SpilledBatch): Promise<Batch | undefined>;
+}
 
 interface StreamQueue {
   stream: string;
-  batches: Batch[];
+  entries: Entry[];
   inFlight: number;
 }
 
@@ -31,9 +56,15 @@ interface StreamQueue {
  */
 export class Delivery {
   private readonly queues = new Map<string, StreamQueue>();
+  /** Bytes of bodies held in memory: queued in full, or being sent. */
   private pendingBytes = 0;
+  /** Batches queued or in flight, spilled or not. */
+  private pendingBatches = 0;
+  private spilledBytes = 0;
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
+  /** Shutdown with a journal: what has not started stays journaled instead of being sent. */
+  private parked = false;
   private readonly wakeups = new Set<() => void>();
   rowsDelivered = 0;
 
@@ -44,41 +75,55 @@ export class Delivery {
     private readonly deadLetter: DeadLetterStore,
     private readonly onSettled: (bytes: number) => void,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
-    /**
-     * Called once per enqueued batch with what became of it: the journal acks
-     * every outcome but `shutdown`, whose batches stay journaled for the next start.
-     */
-    private readonly onFinished: (batch: Batch, outcome: DeliveryOutcome) => void = () => {},
+    private readonly hooks: DeliveryHooks = {},
   ) {}
 
-  /** Bytes queued at or being sent by the sink. */
+  /** Bytes of batch bodies held in memory, queued at or being sent by the sink. */
   get bytes(): number {
     return this.pendingBytes;
   }
 
+  /** Bytes of queued batches whose bodies wait in the journal, not in memory. */
+  get spilled(): number {
+    return this.spilledBytes;
+  }
+
   enqueue(batch: Batch): void {
-    let queue = this.queues.get(batch.stream);
-    if (!queue) {
-      queue = { stream: batch.stream, batches: [], inFlight: 0 };
-      this.queues.set(batch.stream, queue);
-    }
-    queue.batches.push(batch);
     this.pendingBytes += batch.body.length;
+    this.push({ batch });
+  }
+
+  /** Queues a journaled batch by reference; its body is read back when it is sent. */
+  enqueueSpilled(spilled: SpilledBatch): void {
+    this.spilledBytes += spilled.bodyBytes;
+    this.push({ spilled });
+  }
+
+  private push(entry: Entry): void {
+    const stream = entry.batch?.stream ?? entry.spilled?.stream ?? '';
+    let queue = this.queues.get(stream);
+    if (!queue) {
+      queue = { stream, entries: [], inFlight: 0 };
+      this.queues.set(stream, queue);
+    }
+    queue.entries.push(entry);
+    this.pendingBatches++;
     this.pump(queue);
   }
 
   private pump(queue: StreamQueue): void {
     const limit = this.sink.concurrencyFor?.(queue.stream) ?? 1;
-    while (queue.inFlight < limit && queue.batches.length > 0) {
-      const batch = queue.batches.shift() as Batch;
+    while (queue.inFlight < limit && queue.entries.length > 0) {
+      const entry = queue.entries.shift() as Entry;
       queue.inFlight++;
-      void this.deliver(batch).then((outcome) => {
-        this.onFinished(batch, outcome);
+      void this.take(entry).then(({ outcome, memoryBytes }) => {
+        this.hooks.onFinished?.(entry.batch ?? entry.spilled ?? {}, outcome);
         queue.inFlight--;
-        this.pendingBytes -= batch.body.length;
-        this.onSettled(batch.body.length);
+        this.pendingBatches--;
+        this.pendingBytes -= memoryBytes;
+        this.onSettled(memoryBytes);
         this.pump(queue);
-        if (this.pendingBytes === 0) {
+        if (this.pendingBatches === 0) {
           const waiters = this.idleWaiters;
           this.idleWaiters = [];
           for (const wake of waiters) wake();
@@ -87,7 +132,21 @@ export class Delivery {
     }
   }
 
-  private async deliver(batch: Batch): Promise<DeliveryOutcome> {
+  /** Sends one queued entry, reading it back from the journal first when it was spilled. */
+  private async take(entry: Entry): Promise<{ outcome: DeliveryOutcome; memoryBytes: number }> {
+    const journaled = entry.batch ? entry.batch.journalId !== undefined : true;
+    if (this.parked && journaled) return { outcome: 'shutdown', memoryBytes: entry.batch?.body.length ?? 0 };
+    if (entry.batch) return { outcome: await this.deliver(entry.batch), memoryBytes: entry.batch.body.length };
+    const spilled = entry.spilled;
+    this.spilledBytes -= spilled.bodyBytes;
+    const batch = await this.hooks.load?.(spilled);
+    if (!batch) return { outcome: 'lost', memoryBytes: 0 };
+    batch.journalId = spilled.journalId;
+    this.pendingBytes += batch.body.length;
+    return { outcome: await this.deliver(batch), memoryBytes: batch.body.length };
+  }
+
+  private async deliver(batch: Batch, journaled = batch.journalId !== undefined): Promise<DeliveryOutcome> {
     const sink = this.sink.name;
     for (let attempt = 0; ; attempt++) {
       let verdict;
@@ -109,6 +168,7 @@ export class Delivery {
         case 'retry': {
           this.metrics.sinkRetries.inc({ sink, reason: verdict.reason });
           if (attempt === 0) this.logger.warn({ stream: batch.stream, reason: verdict.reason }, 'sink attempt failed; retrying');
+          if (this.parked && journaled) return 'shutdown';
           if (this.stopped || Date.now() - batch.createdAt > this.retry.maxDataAgeMs) {
             const reason = this.stopped ? 'shutdown' : 'max_age';
             this.metrics.dropped.inc({ source: 'sink', reason }, batch.rows);
@@ -124,7 +184,7 @@ export class Delivery {
           this.metrics.sinkSplits.inc({ sink, reason: verdict.reason });
           if (batch.rows > 1) {
             const [first, second] = halves(batch);
-            const outcomes = [await this.deliver(first), await this.deliver(second)];
+            const outcomes = [await this.deliver(first, journaled), await this.deliver(second, journaled)];
             // Stopped halfway: keep the whole batch journaled; a replay may resend the delivered half.
             return outcomes.includes('shutdown') ? 'shutdown' : 'delivered';
           }
@@ -163,8 +223,19 @@ export class Delivery {
 
   /** Resolves when every queued batch has been delivered or given up. */
   idle(): Promise<void> {
-    if (this.pendingBytes === 0) return Promise.resolve();
+    if (this.pendingBatches === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Graceful shutdown with a journal: journaled batches not yet being sent are
+   * left in the journal for the next start instead of being sent now; those in
+   * flight finish (or, with stop(), give up and stay journaled too).
+   */
+  park(): void {
+    this.parked = true;
+    for (const wake of [...this.wakeups]) wake();
+    for (const queue of this.queues.values()) this.pump(queue);
   }
 
   /** At the shutdown deadline: stop waiting between retries and give up on what cannot be sent. */

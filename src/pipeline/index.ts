@@ -9,7 +9,7 @@ import type { Batch, Sink } from '../sinks/types.ts';
 import { StreamBatcher } from './batcher.ts';
 import { DeadLetterStore } from './dead-letter.ts';
 import { Delivery, type DeliveryOutcome } from './delivery.ts';
-import { SegmentJournal } from './journal/index.ts';
+import { SegmentJournal, type AppendResult } from './journal/index.ts';
 import { FACILITY_NAMES, SEVERITY_NAMES, policyOf } from '../sources/config.ts';
 import type { DocumentOutcome, DocumentSource, FrameTask, SourceName, TaskResult, WorkerOptions, WorkerPolicy } from './task.ts';
 import { TaskBuilder, transferListOf } from './task-builder.ts';
@@ -54,7 +54,12 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private journal: SegmentJournal | undefined;
   /** Bytes of batches waiting for their journal write; they count against the output budget. */
   private journaling = 0;
-  private journalFailureLogged = false;
+  /** Batches the journal refused (full, or a disk error), in order, to be appended again once it has room. */
+  private readonly refused: Array<{ batch: Batch; journaled: () => void }> = [];
+  private refusedTimer: NodeJS.Timeout | undefined;
+  private lastRefusal = '';
+  /** While set, batches cut by the batchers add their journal promise here (an HTTP request waiting for its rows). */
+  private journalWaits: Array<Promise<void>> | undefined;
   private readonly maxRunning: number;
   private queued = 0;
   /** Frames accepted from sources since start; logged at shutdown to prove nothing was lost. */
@@ -100,7 +105,10 @@ export class Pipeline extends EventEmitter implements FrameSink {
       this.deadLetter,
       () => this.pump(),
       { baseDelayMs: 100, maxDelayMs: config.delivery.maxRetryDelayMs, maxDataAgeMs: config.delivery.maxDataAgeMs },
-      (batch, outcome) => this.onDelivered(batch, outcome),
+      {
+        onFinished: (batch, outcome) => this.onDelivered(batch.journalId, outcome),
+        load: (spilled) => this.journal?.read(spilled.journalId) ?? Promise.resolve(undefined),
+      },
     );
     metrics.queueLimitBytes.set(config.pipeline.queueBytes);
     metrics.poolThreads.set(this.threads);
@@ -109,8 +117,9 @@ export class Pipeline extends EventEmitter implements FrameSink {
     this.pool.on('error', (err: unknown) => this.logger.error({ err }, 'worker pool error'));
   }
 
+  /** Sources pause, and HTTP answers 503, while the input budget is spent or the journal refuses batches. */
   get full(): boolean {
-    return this.intakeClosed || this.queued >= this.config.pipeline.queueBytes;
+    return this.intakeClosed || this.queued >= this.config.pipeline.queueBytes || this.refused.length > 0;
   }
 
   /** Shutdown: from now on `full` is true, so HTTP sources answer 503 and their senders retry later. */
@@ -123,8 +132,10 @@ export class Pipeline extends EventEmitter implements FrameSink {
   }
 
   /**
-   * Opens the journal (when enabled) and sends what it holds from before a
-   * crash or restart ahead of anything new. Call before sources start.
+   * Opens the journal (when enabled) and queues what it holds from before a
+   * crash or restart ahead of anything new. Bodies stay on disk until their
+   * turn, so a journal larger than memory replays in flat memory. Call before
+   * sources start.
    */
   async open(): Promise<void> {
     const settings = this.config.journal;
@@ -136,19 +147,24 @@ export class Pipeline extends EventEmitter implements FrameSink {
         segmentBytes: Math.min(settings.segmentBytes, Math.floor(settings.maxBytes / 4)),
         fsync: settings.fsync,
         fsyncIntervalMs: settings.fsyncIntervalMs,
-        whenFull: 'block',
+        whenFull: settings.whenFull,
       },
       { onLoss: (reason, batches) => this.metrics.journalLost.inc({ reason }, batches), logger: this.logger },
     );
     this.journal = journal;
+    journal.on('drain', () => this.appendRefused());
     if (dropped.batches > 0) this.logger.warn({ batches: dropped.batches, bytes: dropped.bytes, reasons: dropped.reasons }, 'journal: unreadable batches dropped at start');
-    for (const { id, batch } of recovered) this.delivery.enqueue({ ...batch, journalId: id });
+    for (const { id, ...ref } of recovered) this.delivery.enqueueSpilled({ journalId: id, ...ref });
     this.metrics.journalReplayed.inc(recovered.length);
     this.metrics.journalBytes.set(journal.bytes);
     if (recovered.length > 0) this.logger.info({ batches: recovered.length, bytes: journal.bytes }, 'journal: replaying undelivered batches');
   }
 
-  /** A batch leaves the batcher: into the journal first (when enabled), then to delivery. */
+  /**
+   * A batch leaves the batcher: into the journal first (when enabled), then to
+   * delivery. Resolves once it is journaled (at once without a journal); an
+   * HTTP request is answered only then.
+   */
   private deliverBatch(batch: Batch): void {
     const journal = this.journal;
     if (!journal) {
@@ -156,27 +172,61 @@ export class Pipeline extends EventEmitter implements FrameSink {
       return;
     }
     this.journaling += batch.body.length;
-    void journal.append(batch).then((result) => {
-      this.journaling -= batch.body.length;
-      if (result.ok) {
-        this.delivery.enqueue({ ...batch, journalId: result.id });
-        this.metrics.journalBytes.set(journal.bytes);
-        return;
-      }
-      // The batch is not lost: it goes on from memory, as without a journal.
-      this.metrics.journalAppendFailures.inc({ reason: result.reason });
-      if (!this.journalFailureLogged) {
-        this.journalFailureLogged = true;
-        this.logger.error({ reason: result.reason, error: result.error }, 'journal: a batch could not be journaled; it is sent from memory only');
-      }
-      this.delivery.enqueue(batch);
-    });
+    const journaled = new Promise<void>((resolve) => this.appendToJournal(journal, batch, resolve));
+    this.journalWaits?.push(journaled);
   }
 
-  private onDelivered(batch: Batch, outcome: DeliveryOutcome): void {
-    if (batch.journalId === undefined || outcome === 'shutdown' || !this.journal) return;
+  private appendToJournal(journal: SegmentJournal, batch: Batch, journaled: () => void): void {
+    void journal.append(batch).then((result) => this.onAppended(journal, batch, result, journaled));
+  }
+
+  private onAppended(journal: SegmentJournal, batch: Batch, result: AppendResult, journaled: () => void): void {
+    if (result.ok) {
+      this.journaling -= batch.body.length;
+      this.metrics.journalBytes.set(journal.bytes);
+      // Up to half the output budget, bodies stay in memory; beyond it they are read back from disk when sent.
+      if (this.delivery.bytes + batch.body.length <= this.config.pipeline.outputBytes / 2) this.delivery.enqueue({ ...batch, journalId: result.id });
+      else this.delivery.enqueueSpilled({ journalId: result.id, stream: batch.stream, rows: batch.rows, createdAt: batch.createdAt, bodyBytes: batch.body.length });
+      journaled();
+      this.pump();
+      return;
+    }
+    this.metrics.journalAppendFailures.inc({ reason: result.reason });
+    if (result.reason === 'too_large') {
+      // Larger than the whole journal: it can never be written, so it goes on from memory.
+      this.journaling -= batch.body.length;
+      this.logger.error({ stream: batch.stream, bytes: batch.body.length, error: result.error }, 'journal: a batch larger than journal.maxBytes is sent from memory only');
+      this.delivery.enqueue(batch);
+      journaled();
+      return;
+    }
+    // Full (whenFull: block) or a disk error: hold the batch (it counts against
+    // the output budget, so upstream pauses) and append it again once the
+    // journal has room.
+    if (this.refused.length === 0 || this.lastRefusal !== result.reason) {
+      this.logger.warn({ reason: result.reason, error: result.error, journalBytes: journal.diskBytes }, 'journal: refusing batches; sources pause until it has room');
+    }
+    this.lastRefusal = result.reason;
+    this.refused.push({ batch, journaled });
+    this.wasFull = true;
+    this.refusedTimer ??= setInterval(() => this.appendRefused(), 1000);
+  }
+
+  /** The journal has room again (or a second passed, for disk errors that clear by themselves). */
+  private appendRefused(): void {
     const journal = this.journal;
-    void journal.ack(batch.journalId).then(() => this.metrics.journalBytes.set(journal.bytes));
+    if (!journal || this.refused.length === 0) return;
+    const retry = this.refused.splice(0);
+    clearInterval(this.refusedTimer);
+    this.refusedTimer = undefined;
+    for (const { batch, journaled } of retry) this.appendToJournal(journal, batch, journaled);
+    this.checkDrain();
+  }
+
+  private onDelivered(journalId: number | undefined, outcome: DeliveryOutcome): void {
+    if (journalId === undefined || outcome === 'shutdown' || outcome === 'lost' || !this.journal) return;
+    const journal = this.journal;
+    void journal.ack(journalId).then(() => this.metrics.journalBytes.set(journal.bytes));
   }
 
   get outputBytes(): number {
@@ -263,9 +313,19 @@ export class Pipeline extends EventEmitter implements FrameSink {
       this.pool.run(task, { transferList: transferListOf(task) }).then(
         (result) =>
           this.inOrder(seq, () => {
-            this.onResult(source, bytes, result);
-            this.reporting.get(seq)?.resolve(result.documents ?? []);
+            const report = this.reporting.get(seq);
             this.reporting.delete(seq);
+            if (!report) return this.onResult(source, bytes, result);
+            // The request's rows are cut into batches now, and it is answered once they are journaled.
+            const waits: Array<Promise<void>> = [];
+            this.journalWaits = waits;
+            try {
+              this.onResult(source, bytes, result);
+              if (this.journal) for (const stream of new Set(result.outputs.map((output) => output.stream))) this.batchers.get(stream)?.flush();
+            } finally {
+              this.journalWaits = undefined;
+            }
+            void Promise.all(waits).then(() => report.resolve(result.documents ?? []));
           }),
         (err: unknown) =>
           this.inOrder(seq, () => {
@@ -324,15 +384,19 @@ export class Pipeline extends EventEmitter implements FrameSink {
     this.running--;
     this.queued -= bytes;
     this.metrics.queueBytes.set(this.queued);
-    if (this.wasFull && !this.full) {
-      this.wasFull = false;
-      this.emit('drain');
-    }
+    this.checkDrain();
     this.pump();
     if (this.running === 0 && this.waiting.length === 0) {
       const waiters = this.settledWaiters;
       this.settledWaiters = [];
       for (const wake of waiters) wake();
+    }
+  }
+
+  private checkDrain(): void {
+    if (this.wasFull && !this.full) {
+      this.wasFull = false;
+      this.emit('drain');
     }
   }
 
@@ -352,8 +416,30 @@ export class Pipeline extends EventEmitter implements FrameSink {
       await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
     }
     for (const batcher of this.batchers.values()) batcher.flush();
-    while (this.journaling > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (this.journal) {
+      // Everything accepted is journaled before exit; what is not yet being
+      // sent stays there for the next start instead of holding up the exit.
+      const refusedBytes = (): number => this.refused.reduce((sum, { batch }) => sum + batch.body.length, 0);
+      while (this.journaling > refusedBytes()) await new Promise((resolve) => setTimeout(resolve, 5));
+      this.sendRefusedFromMemory();
+      this.delivery.park();
+    }
     await this.delivery.idle();
+  }
+
+  /**
+   * Shutdown while the journal refuses batches: they cannot be kept, so they
+   * are sent from memory until the shutdown deadline (and counted if that fails).
+   */
+  private sendRefusedFromMemory(): void {
+    const held = this.refused.splice(0);
+    clearInterval(this.refusedTimer);
+    this.refusedTimer = undefined;
+    for (const { batch, journaled } of held) {
+      this.journaling -= batch.body.length;
+      this.delivery.enqueue(batch);
+      journaled();
+    }
   }
 
   /** At the shutdown deadline: stop retrying, so drain() can end. */
@@ -362,6 +448,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.refusedTimer);
     for (const timer of this.lingerTimers.values()) clearTimeout(timer);
     this.lingerTimers.clear();
     await this.pool.destroy();

@@ -46,9 +46,18 @@ export interface JournalHooks {
   logger?: JournalLogger;
 }
 
-export interface JournaledBatch {
+/**
+ * An unacknowledged batch found at open: what delivery needs to queue it, not
+ * its body, so replaying a journal larger than memory reads one batch at a
+ * time (`read`).
+ */
+export interface JournaledRef {
   id: number;
-  batch: Batch;
+  stream: string;
+  rows: number;
+  createdAt: number;
+  /** Length of the batch's body. */
+  bodyBytes: number;
 }
 
 export type AppendResult =
@@ -63,7 +72,7 @@ export type AppendResult =
 export interface OpenResult {
   journal: SegmentJournal;
   /** Batches written and never acknowledged, in the order they were appended. */
-  recovered: JournaledBatch[];
+  recovered: JournaledRef[];
   /** What recovery could not read back (a torn tail, a corrupt record and the rest of its segment). */
   dropped: { batches: number; bytes: number; reasons: string[] };
 }
@@ -73,14 +82,19 @@ interface Segment {
   path: string;
   /** Bytes in the file, header included. */
   size: number;
-  /** Unacknowledged batches in this segment: id → record size. */
-  live: Map<number, number>;
+  /** Unacknowledged batches in this segment: id → where the record is. */
+  live: Map<number, RecordAt>;
   file: SegmentFile | undefined;
   /** A write could not be undone: no more records go into this file. */
   tainted: boolean;
   reclaimFailed: boolean;
   /** ACK records in this file for batches in older files: rewritten elsewhere before this file is deleted. */
   acksHeld: Array<{ id: number; target: Segment }>;
+}
+
+interface RecordAt {
+  offset: number;
+  size: number;
 }
 
 type Op =
@@ -170,7 +184,7 @@ export class SegmentJournal extends EventEmitter {
     this.nextSequence = last ? last.sequence + 1 : 1;
     for (const segment of segments) {
       this.diskUsed += segment.size;
-      for (const [id, size] of segment.live) {
+      for (const [id, { size }] of segment.live) {
         this.index.set(id, segment);
         this.unackedBytes += size;
       }
@@ -190,7 +204,7 @@ export class SegmentJournal extends EventEmitter {
       throw new AsimdError('ASIMD_JOURNAL_OPEN', `journal: cannot use ${directory}: ${describe(err)}`, { cause: err });
     }
     const segments: Segment[] = [];
-    const batches: Array<{ id: number; batch: Batch; size: number; segment: Segment }> = [];
+    const batches: Array<JournaledRef & { at: RecordAt; segment: Segment }> = [];
     const acked = new Set<number>();
     const ackRecords: Array<{ id: number; segment: Segment }> = [];
     const losses: Array<{ segment: string; offset: number; bytes: number; reason: string; ids: number[]; unnamed: number }> = [];
@@ -218,7 +232,11 @@ export class SegmentJournal extends EventEmitter {
             bad = record;
             break;
           }
-          if (record.kind === 'batch') batches.push({ id: record.id, batch: record.batch, size: record.size, segment });
+          if (record.kind === 'batch') {
+            const { stream, rows, createdAt, body } = record.batch;
+            // Only the description is kept: the segment's buffer is released before the next one is read.
+            batches.push({ id: record.id, stream, rows, createdAt, bodyBytes: body.length, at: { offset, size: record.size }, segment });
+          }
           else {
             acked.add(record.id);
             ackRecords.push({ id: record.id, segment });
@@ -257,11 +275,11 @@ export class SegmentJournal extends EventEmitter {
       const target = batchSegment.get(id);
       if (target && target !== segment) segment.acksHeld.push({ id, target });
     }
-    const recovered: JournaledBatch[] = [];
-    for (const { id, batch, size, segment } of batches) {
-      if (acked.has(id)) continue;
-      segment.live.set(id, size);
-      recovered.push({ id, batch });
+    const recovered: JournaledRef[] = [];
+    for (const { at, segment, ...ref } of batches) {
+      if (acked.has(ref.id)) continue;
+      segment.live.set(ref.id, at);
+      recovered.push(ref);
     }
     const journal = new SegmentJournal(options, hooks, segments, maxId + 1);
     try {
@@ -318,7 +336,7 @@ export class SegmentJournal extends EventEmitter {
   ack(id: number): Promise<void> {
     const segment = this.index.get(id);
     if (!segment) return Promise.resolve();
-    const size = segment.live.get(id) ?? 0;
+    const size = segment.live.get(id)?.size ?? 0;
     this.index.delete(id);
     segment.live.delete(id);
     this.unackedBytes -= size;
@@ -326,6 +344,39 @@ export class SegmentJournal extends EventEmitter {
     // A segment about to be deleted needs no ACK record: deleting it is the acknowledgement.
     if (segment !== this.active && segment.live.size === 0) return this.enqueue<void>((done) => ({ kind: 'reclaim', done }));
     return this.enqueue<void>((done) => ({ kind: 'ack', id, target: segment, done }));
+  }
+
+  /**
+   * Reads an unacknowledged batch back from its segment, checksum verified.
+   * Undefined when it is gone (acknowledged, or dropped by drop_oldest) or
+   * unreadable; an unreadable batch is forgotten and counted (`unreadable`).
+   */
+  async read(id: number): Promise<Batch | undefined> {
+    const segment = this.index.get(id);
+    const at = segment?.live.get(id);
+    if (!segment || !at) return undefined;
+    let problem: string;
+    try {
+      const handle = await open(segment.path, 'r');
+      try {
+        const data = Buffer.allocUnsafe(at.size);
+        const { bytesRead } = await handle.read(data, 0, at.size, at.offset);
+        const record = decodeRecord(data.subarray(0, bytesRead), 0);
+        if (record.kind === 'batch' && record.id === id) return record.batch;
+        problem = 'checksum or id mismatch';
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      // Dropped (drop_oldest) while the read was in flight: already counted.
+      if (!this.index.has(id)) return undefined;
+      problem = `${codeOf(err)}: ${describe(err)}`;
+    }
+    if (!this.index.has(id)) return undefined;
+    this.hooks.onLoss('unreadable', 1, at.size);
+    this.hooks.logger?.error({ segment: segment.path, offset: at.offset, bytes: at.size, problem }, 'journal: a batch could not be read back; it is lost');
+    await this.ack(id);
+    return undefined;
   }
 
   /** Writes what is queued, syncs and closes the active file. Later appends resolve with disk_error. */
@@ -428,8 +479,8 @@ export class SegmentJournal extends EventEmitter {
         done({ ok: false, reason: 'disk_error', error: `${codeOf(err)}: ${describe(err)}` });
         return;
       }
+      segment.live.set(id, { offset: segment.size, size: record.size });
       segment.size += record.size;
-      segment.live.set(id, record.size);
       this.index.set(id, segment);
       this.diskUsed += record.size;
       this.unackedBytes += record.size;
@@ -494,7 +545,7 @@ export class SegmentJournal extends EventEmitter {
         this.hooks.logger?.error({ err, code: codeOf(err), segment: segment.path }, 'journal: fsync failed');
         if (this.options.fsync === 'batch') {
           for (const { id, done } of written) {
-            const size = segment.live.get(id) ?? 0;
+            const size = segment.live.get(id)?.size ?? 0;
             segment.live.delete(id);
             this.index.delete(id);
             this.unackedBytes -= size;
@@ -567,7 +618,7 @@ export class SegmentJournal extends EventEmitter {
           oldest = this.segments[0];
           if (!oldest || oldest === this.active) return false;
         }
-        for (const [id, size] of oldest.live) {
+        for (const [id, { size }] of oldest.live) {
           this.index.delete(id);
           this.unackedBytes -= size;
           batches++;
