@@ -157,7 +157,7 @@ const DeliverySchema = Section(
 const JournalSchema = Section(
   {
     enabled: Type.Boolean({
-      default: false,
+      default: true,
       description: 'Write every batch to an on-disk journal before it goes to the sink, and replay what was not delivered after a crash or restart.',
     }),
     directory: Type.String({ minLength: 1, default: 'data/journal', description: 'Directory of the journal\'s segment files.' }),

@@ -63,7 +63,9 @@ export class Delivery {
   private spilledBytes = 0;
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
-  /** Shutdown with a journal: what has not started stays journaled instead of being sent. */
+  /** Shutdown with a journal (park()): spilled batches stay on disk; the rest get one attempt. */
+  private draining = false;
+  /** A journaled batch failed while draining: the remaining journaled ones stay on disk too. */
   private parked = false;
   private readonly wakeups = new Set<() => void>();
   rowsDelivered = 0;
@@ -135,7 +137,7 @@ export class Delivery {
   /** Sends one queued entry, reading it back from the journal first when it was spilled. */
   private async take(entry: Entry): Promise<{ outcome: DeliveryOutcome; memoryBytes: number }> {
     const journaled = entry.batch ? entry.batch.journalId !== undefined : true;
-    if (this.parked && journaled) return { outcome: 'shutdown', memoryBytes: entry.batch?.body.length ?? 0 };
+    if ((this.parked && journaled) || (this.draining && entry.spilled)) return { outcome: 'shutdown', memoryBytes: entry.batch?.body.length ?? 0 };
     if (entry.batch) return { outcome: await this.deliver(entry.batch), memoryBytes: entry.batch.body.length };
     const spilled = entry.spilled;
     this.spilledBytes -= spilled.bodyBytes;
@@ -168,7 +170,11 @@ export class Delivery {
         case 'retry': {
           this.metrics.sinkRetries.inc({ sink, reason: verdict.reason });
           if (attempt === 0) this.logger.warn({ stream: batch.stream, reason: verdict.reason }, 'sink attempt failed; retrying');
-          if (this.parked && journaled) return 'shutdown';
+          if (this.draining && journaled) {
+            // The destination is failing at shutdown: what is journaled waits for the next start.
+            this.parked = true;
+            return 'shutdown';
+          }
           if (this.stopped || Date.now() - batch.createdAt > this.retry.maxDataAgeMs) {
             const reason = this.stopped ? 'shutdown' : 'max_age';
             this.metrics.dropped.inc({ source: 'sink', reason }, batch.rows);
@@ -228,12 +234,13 @@ export class Delivery {
   }
 
   /**
-   * Graceful shutdown with a journal: journaled batches not yet being sent are
-   * left in the journal for the next start instead of being sent now; those in
-   * flight finish (or, with stop(), give up and stay journaled too).
+   * Graceful shutdown with a journal: batches held in memory get one more
+   * attempt, but nothing waits for a failing destination or reads a backlog
+   * back from disk: a journaled batch that is spilled, or whose attempt fails,
+   * stays in the journal for the next start.
    */
   park(): void {
-    this.parked = true;
+    this.draining = true;
     for (const wake of [...this.wakeups]) wake();
     for (const queue of this.queues.values()) this.pump(queue);
   }

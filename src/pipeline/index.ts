@@ -52,10 +52,15 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private readonly delivery: Delivery;
   private readonly deadLetter: DeadLetterStore;
   private journal: SegmentJournal | undefined;
-  /** Bytes of batches waiting for their journal write; they count against the output budget. */
+  /**
+   * Batches on their way into the journal, in the order they were cut; they
+   * go to delivery in that order even when the journal refused one (full, or a
+   * disk error) and it is appended again later.
+   */
+  private readonly journalQueue: JournalSlot[] = [];
+  /** Bytes of journalQueue; they count against the output budget. */
   private journaling = 0;
-  /** Batches the journal refused (full, or a disk error), in order, to be appended again once it has room. */
-  private readonly refused: Array<{ batch: Batch; journaled: () => void }> = [];
+  private refusedCount = 0;
   private refusedTimer: NodeJS.Timeout | undefined;
   private lastRefusal = '';
   /** While set, batches cut by the batchers add their journal promise here (an HTTP request waiting for its rows). */
@@ -119,7 +124,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
 
   /** Sources pause, and HTTP answers 503, while the input budget is spent or the journal refuses batches. */
   get full(): boolean {
-    return this.intakeClosed || this.queued >= this.config.pipeline.queueBytes || this.refused.length > 0;
+    return this.intakeClosed || this.queued >= this.config.pipeline.queueBytes || this.refusedCount > 0;
   }
 
   /** Shutdown: from now on `full` is true, so HTTP sources answer 503 and their senders retry later. */
@@ -162,8 +167,9 @@ export class Pipeline extends EventEmitter implements FrameSink {
 
   /**
    * A batch leaves the batcher: into the journal first (when enabled), then to
-   * delivery. Resolves once it is journaled (at once without a journal); an
-   * HTTP request is answered only then.
+   * delivery. While an HTTP request's rows are being cut (journalWaits), the
+   * promise of each batch's journal write is collected: the request is
+   * answered only once they are all on disk.
    */
   private deliverBatch(batch: Batch): void {
     const journal = this.journal;
@@ -171,56 +177,82 @@ export class Pipeline extends EventEmitter implements FrameSink {
       this.delivery.enqueue(batch);
       return;
     }
+    let journaled!: () => void;
+    const written = new Promise<void>((resolve) => (journaled = resolve));
+    this.journalWaits?.push(written);
+    const slot: JournalSlot = { batch, state: 'writing', id: undefined, journaled };
+    this.journalQueue.push(slot);
     this.journaling += batch.body.length;
-    const journaled = new Promise<void>((resolve) => this.appendToJournal(journal, batch, resolve));
-    this.journalWaits?.push(journaled);
+    if (this.refusedCount > 0) this.refuse(slot, undefined);
+    else this.appendToJournal(journal, slot);
   }
 
-  private appendToJournal(journal: SegmentJournal, batch: Batch, journaled: () => void): void {
-    void journal.append(batch).then((result) => this.onAppended(journal, batch, result, journaled));
+  private appendToJournal(journal: SegmentJournal, slot: JournalSlot): void {
+    slot.state = 'writing';
+    void journal.append(slot.batch).then((result) => this.onAppended(journal, slot, result));
   }
 
-  private onAppended(journal: SegmentJournal, batch: Batch, result: AppendResult, journaled: () => void): void {
+  private onAppended(journal: SegmentJournal, slot: JournalSlot, result: AppendResult): void {
     if (result.ok) {
-      this.journaling -= batch.body.length;
       this.metrics.journalBytes.set(journal.bytes);
-      // Up to half the output budget, bodies stay in memory; beyond it they are read back from disk when sent.
-      if (this.delivery.bytes + batch.body.length <= this.config.pipeline.outputBytes / 2) this.delivery.enqueue({ ...batch, journalId: result.id });
-      else this.delivery.enqueueSpilled({ journalId: result.id, stream: batch.stream, rows: batch.rows, createdAt: batch.createdAt, bodyBytes: batch.body.length });
-      journaled();
-      this.pump();
+      this.written(slot, result.id);
       return;
     }
     this.metrics.journalAppendFailures.inc({ reason: result.reason });
     if (result.reason === 'too_large') {
       // Larger than the whole journal: it can never be written, so it goes on from memory.
-      this.journaling -= batch.body.length;
-      this.logger.error({ stream: batch.stream, bytes: batch.body.length, error: result.error }, 'journal: a batch larger than journal.maxBytes is sent from memory only');
-      this.delivery.enqueue(batch);
-      journaled();
+      this.logger.error({ stream: slot.batch.stream, bytes: slot.batch.body.length, error: result.error }, 'journal: a batch larger than journal.maxBytes is sent from memory only');
+      this.written(slot, undefined);
       return;
     }
-    // Full (whenFull: block) or a disk error: hold the batch (it counts against
-    // the output budget, so upstream pauses) and append it again once the
-    // journal has room.
-    if (this.refused.length === 0 || this.lastRefusal !== result.reason) {
-      this.logger.warn({ reason: result.reason, error: result.error, journalBytes: journal.diskBytes }, 'journal: refusing batches; sources pause until it has room');
+    this.refuse(slot, result);
+  }
+
+  /**
+   * Full (whenFull: block) or a disk error: the batch is held (it counts
+   * against the output budget, and `full` is true, so sources pause) and
+   * appended again once the journal has room, or every second for disk errors
+   * that clear by themselves.
+   */
+  private refuse(slot: JournalSlot, result: Extract<AppendResult, { ok: false }> | undefined): void {
+    if (result && this.lastRefusal !== result.reason) {
+      this.lastRefusal = result.reason;
+      this.logger.warn({ reason: result.reason, error: result.error, journalBytes: this.journal?.diskBytes }, 'journal: refusing batches; sources pause until it has room');
     }
-    this.lastRefusal = result.reason;
-    this.refused.push({ batch, journaled });
+    slot.state = 'refused';
+    this.refusedCount++;
     this.wasFull = true;
     this.refusedTimer ??= setInterval(() => this.appendRefused(), 1000);
   }
 
-  /** The journal has room again (or a second passed, for disk errors that clear by themselves). */
   private appendRefused(): void {
     const journal = this.journal;
-    if (!journal || this.refused.length === 0) return;
-    const retry = this.refused.splice(0);
+    if (!journal || this.refusedCount === 0) return;
     clearInterval(this.refusedTimer);
     this.refusedTimer = undefined;
-    for (const { batch, journaled } of retry) this.appendToJournal(journal, batch, journaled);
+    this.refusedCount = 0;
+    for (const slot of this.journalQueue) if (slot.state === 'refused') this.appendToJournal(journal, slot);
     this.checkDrain();
+  }
+
+  /** The batch is journaled (or, without an id, can only be sent from memory): release what is now in order. */
+  private written(slot: JournalSlot, id: number | undefined): void {
+    slot.state = 'written';
+    slot.id = id;
+    slot.journaled();
+    if (id !== undefined && this.lastRefusal !== '') {
+      this.logger.info('journal: accepting batches again');
+      this.lastRefusal = '';
+    }
+    while (this.journalQueue[0]?.state === 'written') {
+      const { batch, id: journalId } = this.journalQueue.shift() as JournalSlot;
+      this.journaling -= batch.body.length;
+      // Up to half the output budget, bodies stay in memory; beyond it they are read back from disk when sent.
+      if (journalId === undefined) this.delivery.enqueue(batch);
+      else if (this.delivery.bytes + batch.body.length <= this.config.pipeline.outputBytes / 2) this.delivery.enqueue({ ...batch, journalId });
+      else this.delivery.enqueueSpilled({ journalId, stream: batch.stream, rows: batch.rows, createdAt: batch.createdAt, bodyBytes: batch.body.length });
+    }
+    this.pump();
   }
 
   private onDelivered(journalId: number | undefined, outcome: DeliveryOutcome): void {
@@ -419,8 +451,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
     if (this.journal) {
       // Everything accepted is journaled before exit; what is not yet being
       // sent stays there for the next start instead of holding up the exit.
-      const refusedBytes = (): number => this.refused.reduce((sum, { batch }) => sum + batch.body.length, 0);
-      while (this.journaling > refusedBytes()) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (this.journalQueue.some((slot) => slot.state === 'writing')) await new Promise((resolve) => setTimeout(resolve, 5));
       this.sendRefusedFromMemory();
       this.delivery.park();
     }
@@ -432,14 +463,10 @@ export class Pipeline extends EventEmitter implements FrameSink {
    * are sent from memory until the shutdown deadline (and counted if that fails).
    */
   private sendRefusedFromMemory(): void {
-    const held = this.refused.splice(0);
     clearInterval(this.refusedTimer);
     this.refusedTimer = undefined;
-    for (const { batch, journaled } of held) {
-      this.journaling -= batch.body.length;
-      this.delivery.enqueue(batch);
-      journaled();
-    }
+    this.refusedCount = 0;
+    for (const slot of [...this.journalQueue]) if (slot.state === 'refused') this.written(slot, undefined);
   }
 
   /** At the shutdown deadline: stop retrying, so drain() can end. */
@@ -455,6 +482,14 @@ export class Pipeline extends EventEmitter implements FrameSink {
     await this.deadLetter.close();
     await this.journal?.close();
   }
+}
+
+interface JournalSlot {
+  batch: Batch;
+  state: 'writing' | 'refused' | 'written';
+  id: number | undefined;
+  /** Resolves the promise an HTTP request may be waiting on. */
+  journaled: () => void;
 }
 
 /** Each listener's policy, in the form the worker applies it. */

@@ -69,11 +69,12 @@ interface StartedLine {
 /** Starts the real agent (the compiled CLI) and waits for its 'asimd started' line. */
 export async function startAgent(
   config: Record<string, unknown>,
-  options: { stdout?: 'pipe' | 'ignore'; timeoutMs?: number } = {},
+  /** dir: the working directory of an earlier agent, to restart it on its data (journal, emulator rows). */
+  options: { stdout?: 'pipe' | 'ignore'; timeoutMs?: number; dir?: string } = {},
 ): Promise<RunningAgent> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does)`);
-  const dir = mkdtempSync(join(tmpdir(), 'asimd-test-'));
-  workingDirectories.push(dir);
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'asimd-test-'));
+  if (!options.dir) workingDirectories.push(dir);
   const configFile = join(dir, 'asimd.yaml');
   writeFileSync(configFile, stringify(config));
   const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {

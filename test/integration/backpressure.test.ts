@@ -41,12 +41,19 @@ async function writeUntilBlocked(socket: Socket, blockedMs: number, limitBytes: 
   return { lines, bytes, blocked: false };
 }
 
-void t.test('a slow sink blocks TCP senders and keeps RSS bounded', async (t) => {
+const cases: Array<{ name: string; journal: Record<string, unknown> }> = [
+  { name: 'without a journal, the output budget', journal: { enabled: false } },
+  // The journal absorbs a slow sink until it reaches maxBytes; then whenFull: block pauses the sources.
+  { name: 'with the journal at its size cap (whenFull: block)', journal: { enabled: true, maxBytes: 4 * MiB, segmentBytes: 1 * MiB, whenFull: 'block' } },
+];
+
+for (const { name, journal } of cases) void t.test(`a slow sink blocks TCP senders and keeps RSS bounded: ${name}`, async (t) => {
   const agent = await startAgent(
     testConfig({
       sink: { type: 'stdout' },
       pipeline: { queueBytes: 1 * MiB, outputBytes: 2 * MiB, taskBytes: 64 * 1024 },
       batch: { maxBytes: 256 * 1024, maxAgeMs: 50 },
+      journal,
     }),
     { stdout: 'pipe' },
   );
@@ -70,6 +77,10 @@ void t.test('a slow sink blocks TCP senders and keeps RSS bounded', async (t) =>
   t.ok(rssBlocked < 256 * MiB, `RSS while blocked is ${(rssBlocked / MiB).toFixed(0)} MiB (< 256 MiB)`);
   t.ok(rssBlocked - rssBefore < 64 * MiB, `RSS grew by ${((rssBlocked - rssBefore) / MiB).toFixed(0)} MiB (< 64 MiB)`);
   t.equal(await agent.metric('asimd_messages_dropped_total'), 0, 'nothing dropped');
+  if (journal['enabled'] === true) {
+    t.ok((await agent.metric('asimd_journal_append_failures_total', { reason: 'full' })) > 0, 'the journal refused batches at its cap');
+    t.equal(await agent.metric('asimd_journal_lost_batches_total'), 0, 'and dropped none');
+  }
 
   // The reader comes back: everything written arrives, in order.
   let received = '';
