@@ -211,7 +211,9 @@ export class RowStore {
     } catch {
       return [];
     }
+    // A row being appended right now has no newline yet: only complete lines count.
     return text
+      .slice(0, text.lastIndexOf('\n') + 1)
       .split('\n')
       .filter((line) => line.length > 0)
       .map((line) => JSON.parse(line) as Record<string, unknown>);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from 'pino';
@@ -60,6 +60,10 @@ export class AzureLogsIngestionSink implements Sink {
     checkAuthFiles(config);
     const extraCa = runtime.caPem ?? (config.caFile ? readCa(config.caFile) : undefined);
     const ca = extraCa ? [...rootCertificates, extraCa] : undefined;
+    // One context for every connection: given `ca`, each TLS connect would parse
+    // the ~150 root certificates into a new native context, and a reconnecting
+    // sink (the service down) would grow RSS by tens of MB a second.
+    const secureContext = ca ? createSecureContext({ ca }) : undefined;
     this.tokens = new TokenManager(() => createCredential(config, { ca }), scopeOf(config), metrics, logger);
     config.targets.forEach((configured, index) => {
       const endpoint = (configured.endpoint ?? runtime.defaultEndpoint)?.replace(/\/+$/, '');
@@ -74,7 +78,7 @@ export class AzureLogsIngestionSink implements Sink {
           pipelining: 1,
           headersTimeout: config.requestTimeoutMs,
           bodyTimeout: config.requestTimeoutMs,
-          ...(ca ? { connect: { ca } } : {}),
+          ...(secureContext ? { connect: { secureContext } } : {}),
         });
         this.pools.set(origin, pool);
       }
