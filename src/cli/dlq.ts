@@ -24,6 +24,7 @@ import {
 } from '../pipeline/dead-letter-reader.ts';
 import { Delivery } from '../pipeline/delivery.ts';
 import type { RowFraming, StreamRows } from '../pipeline/task.ts';
+import { withDeadLetterLock } from '../pipeline/dead-letter-lock.ts';
 import { rowJson } from '../sinks/batch.ts';
 import { createSink, type Batch, type Sink, type SinkVerdict } from '../sinks/index.ts';
 
@@ -420,7 +421,7 @@ class LedgerDeadLetterStore extends DeadLetterStore {
 async function terminateTornLines(scan: DeadLetterScan, entries: readonly RowEntry[]): Promise<void> {
   const names = new Set(entries.flatMap((entry) => [basename(entry.file, '.ndjson'), entry.stream]));
   for (const file of scan.files) {
-    if (!file.endsWithNewline && names.has(file.name)) await appendFile(file.file, '\n');
+    if (!file.endsWithNewline && names.has(file.name)) await withDeadLetterLock(dirname(file.file), () => appendFile(file.file, '\n'));
   }
 }
 
@@ -434,42 +435,47 @@ async function removeEntries(entries: readonly DeadLetterEntry[]): Promise<DeadL
   const byFile = new Map<string, DeadLetterEntry[]>();
   for (const entry of entries) byFile.set(entry.file, [...(byFile.get(entry.file) ?? []), entry]);
   const missed: DeadLetterEntry[] = [];
-  for (const [file, fileEntries] of byFile) {
-    const content = await readFile(file);
-    const lines: Buffer[] = [];
-    for (let start = 0; start < content.length; ) {
-      const newline = content.indexOf(0x0a, start);
-      const end = newline === -1 ? content.length : newline + 1;
-      lines.push(content.subarray(start, end));
-      start = end;
-    }
-    const drop = new Set<number>();
-    for (const entry of fileEntries) {
-      const line = lines[entry.line - 1];
-      const text = line?.toString('utf8').replace(/\n$/, '');
-      if (text === entry.text) drop.add(entry.line - 1);
-      else missed.push(entry);
-    }
-    if (drop.size === 0) continue;
-    const kept = lines.filter((_, index) => !drop.has(index));
-    if (kept.every((line) => line.toString('utf8').trim() === '')) {
-      await rm(file, { force: true });
-      continue;
-    }
-    const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(Buffer.concat(kept));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, file);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
+  for (const [file, fileEntries] of byFile) missed.push(...(await withDeadLetterLock(dirname(file), () => removeFromFile(file, fileEntries))));
+  return missed;
+}
+
+/** One file's part of removeEntries, under the dead-letter lock so no append falls between the read and the rename. */
+async function removeFromFile(file: string, fileEntries: readonly DeadLetterEntry[]): Promise<DeadLetterEntry[]> {
+  const missed: DeadLetterEntry[] = [];
+  const content = await readFile(file);
+  const lines: Buffer[] = [];
+  for (let start = 0; start < content.length; ) {
+    const newline = content.indexOf(0x0a, start);
+    const end = newline === -1 ? content.length : newline + 1;
+    lines.push(content.subarray(start, end));
+    start = end;
+  }
+  const drop = new Set<number>();
+  for (const entry of fileEntries) {
+    const line = lines[entry.line - 1];
+    const text = line?.toString('utf8').replace(/\n$/, '');
+    if (text === entry.text) drop.add(entry.line - 1);
+    else missed.push(entry);
+  }
+  if (drop.size === 0) return missed;
+  const kept = lines.filter((_, index) => !drop.has(index));
+  if (kept.every((line) => line.toString('utf8').trim() === '')) {
+    await rm(file, { force: true });
+    return missed;
+  }
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx');
+  try {
+    await handle.writeFile(Buffer.concat(kept));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
   }
   return missed;
 }

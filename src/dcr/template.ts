@@ -5,6 +5,7 @@ import { GCP_AUDIT_LOGS_COLUMNS } from '../../parsers/tables/gcp-audit-logs.ts';
 import { COMMON_SECURITY_LOG_COLUMNS } from '../../parsers/tables/common-security-log.ts';
 import { SYSLOG_COLUMNS, type ColumnType } from '../../parsers/tables/syslog.ts';
 import type { Config } from '../config/schema.ts';
+import { ROW_ID_COLUMN } from '../pipeline/row-identity.ts';
 
 /*
  * The Data Collection Rule asimd needs, as an ARM template: one Custom-<Table>
@@ -71,7 +72,8 @@ export function dcrTemplate(streams: Config['streams']): DcrTemplate {
   const dataFlows: DcrTemplate['resources'][number]['properties']['dataFlows'] = [];
   for (const { key, table, columns, transformKql } of TABLE_STREAMS) {
     const stream = streams[key];
-    streamDeclarations[stream] = { columns: columns.map(({ name, type }) => ({ name, type })) };
+    // Every row also carries its identity (pipeline/row-identity.ts), kept by every transform.
+    streamDeclarations[stream] = { columns: [...columns.map(({ name, type }) => ({ name, type })), { name: ROW_ID_COLUMN, type: 'string' as const }] };
     dataFlows.push({ streams: [stream], destinations: [DESTINATION], transformKql, outputStream: `Microsoft-${table}` });
   }
   return {

@@ -99,14 +99,14 @@ export class Metrics {
 
   readonly journalLost = new Counter({
     name: 'asimd_journal_lost_batches_total',
-    help: 'Journaled batches found unreadable at start (torn_tail, corrupt) or dropped, by reason.',
+    help: 'Journaled batches lost, by reason: torn_tail, corrupt (found at start), unreadable (could not be read back), drop_oldest (whenFull: drop_oldest).',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 
   readonly journalAppendFailures = new Counter({
     name: 'asimd_journal_append_failures_total',
-    help: 'Batches that could not be journaled (full, too_large, disk_error) and went to the sink from memory only, by reason.',
+    help: 'Journal appends refused, by reason: full and disk_error (the batch is held and appended again, sources pause), too_large (sent from memory only).',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

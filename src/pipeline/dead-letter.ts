@@ -2,6 +2,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { rowJson } from '../sinks/batch.ts';
 import { streamFile } from '../sinks/stream-files.ts';
+import { withDeadLetterLock } from './dead-letter-lock.ts';
 import type { Batch } from '../sinks/types.ts';
 
 /**
@@ -17,13 +18,12 @@ export class DeadLetterStore {
   }
 
   /**
-   * Writes are rare, so each opens and closes its file: `asimd dlq replay`
-   * rewrites these files by rename, and a held handle would write into the
-   * replaced one.
+   * Writes are rare, so each opens and closes its file under the lock that
+   * `asimd dlq replay` takes while it rewrites these files by rename.
    */
   private async append(stream: string, data: Buffer): Promise<void> {
     await mkdir(this.directory, { recursive: true });
-    await appendFile(streamFile(this.directory, stream), data);
+    await withDeadLetterLock(this.directory, () => appendFile(streamFile(this.directory, stream), data));
   }
 
   /** Writes every row of the batch; resolves once they are written. */

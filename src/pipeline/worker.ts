@@ -8,6 +8,7 @@ import { toAuthenticationRow } from '../../parsers/linux-auth/index.ts';
 import { createParser, decodeFrame, type SyslogParser } from '../../parsers/syslog/index.ts';
 import { toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
 import { toSyslogRow } from '../../parsers/tables/syslog.ts';
+import { ROW_ID_COLUMN, identityBytes, identityOf, identityOfText, identityStart, identityText, type IdentityState } from './row-identity.ts';
 import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
 
 /*
@@ -17,6 +18,12 @@ import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type StreamRows,
  */
 
 const options = Piscina.workerData as WorkerOptions;
+
+const ROW_ID_PREFIX = Buffer.from(`,"${ROW_ID_COLUMN}":"`, 'latin1');
+const QUOTE = 0x22;
+const CLOSE_BRACE = 0x7d;
+/** One per thread: hashing a frame allocates nothing. */
+const identity: IdentityState = identityStart();
 
 /** A growable byte buffer of serialized rows with the end offset of each row. */
 class RowWriter {
@@ -37,11 +44,16 @@ class RowWriter {
     this.times = new Float64Array(this.ends.length);
   }
 
-  write(json: string, time: number): void {
-    // Worst case three bytes per UTF-16 unit, plus the separator.
-    const worst = json.length * 3 + 1;
+  /** `json` is a row object; the row's identity is spliced in before its closing brace. */
+  write(json: string, time: number, rowId: string): void {
+    // Worst case three bytes per UTF-16 unit, plus the identity and the separator.
+    const worst = json.length * 3 + ROW_ID_PREFIX.length + rowId.length + 3;
     if (this.length + worst > this.buffer.length) this.grow(this.length + worst);
-    this.length += this.buffer.write(json, this.length, 'utf8');
+    this.length += this.buffer.write(json, this.length, 'utf8') - 1;
+    this.length += ROW_ID_PREFIX.copy(this.buffer, this.length);
+    this.length += this.buffer.write(rowId, this.length, 'latin1');
+    this.buffer[this.length++] = QUOTE;
+    this.buffer[this.length++] = CLOSE_BRACE;
     this.buffer[this.length++] = this.separator;
     if (this.rows === this.ends.length) {
       const ends = new Uint32Array(this.ends.length * 2);
@@ -137,6 +149,7 @@ export default function processFrames(task: FrameTask): unknown {
   let start = 0;
   for (let i = 0; i < task.count; i++) {
     const end = task.ends[i] ?? start;
+    const frameStart = start;
     const { text, invalid } = decodeFrame(bytes, start, end);
     start = end;
     const receivedAt = task.receivedAt[i] ?? Date.now();
@@ -153,6 +166,8 @@ export default function processFrames(task: FrameTask): unknown {
       continue;
     }
     const hostIp = task.peers[task.peerIndex[i] ?? 0] ?? '';
+    // The same line from the same address is the same event, however often it is delivered.
+    const rowId = identityOf(identityBytes(identityText(identityStart(identity), hostIp), bytes, frameStart, end));
     const cef = policy.outputs.commonSecurityLog ? findCef(text) : undefined;
     if (cef !== undefined) {
       counts.cef++;
@@ -161,7 +176,7 @@ export default function processFrames(task: FrameTask): unknown {
         hostIp,
         syslog: { timestamp: message.timestamp, hostname: message.hostname, facility: message.facility, severity: message.severity },
       });
-      outputs.writer(streams.commonSecurityLog).write(JSON.stringify(row), Date.parse(row.TimeGenerated));
+      outputs.writer(streams.commonSecurityLog).write(JSON.stringify(row), Date.parse(row.TimeGenerated), rowId);
       if (!policy.outputs.cefToSyslog) continue;
     }
     const needSyslog = policy.outputs.syslog;
@@ -173,12 +188,12 @@ export default function processFrames(task: FrameTask): unknown {
       truncated: ((task.flags[i] ?? 0) & FRAME_TRUNCATED) !== 0,
       invalidUtf8: invalid,
     });
-    if (needSyslog) outputs.writer(streams.syslog).write(JSON.stringify(row), message.timestamp ?? receivedAt);
+    if (needSyslog) outputs.writer(streams.syslog).write(JSON.stringify(row), message.timestamp ?? receivedAt, rowId);
     if (needAuthentication) {
       const outcome = toAuthenticationRow(row);
       if (outcome.kind === 'row') {
         counts.authentication++;
-        outputs.writer(streams.asimAuthentication).write(JSON.stringify(outcome.row), Date.parse(outcome.row.TimeGenerated));
+        outputs.writer(streams.asimAuthentication).write(JSON.stringify(outcome.row), Date.parse(outcome.row.TimeGenerated), rowId);
       }
     }
   }
@@ -262,11 +277,14 @@ function cloudTrailDocument(value: unknown, receivedAt: number, outputs: TaskOut
     }
     outcome.accepted++;
     const time = Date.parse(result.awsCloudTrail.TimeGenerated);
-    outputs.writer(streams.awsCloudTrail).write(JSON.stringify(result.awsCloudTrail), time);
-    if (result.auditEvent) outputs.writer(streams.asimAuditEvent).write(JSON.stringify(result.auditEvent), time);
+    // CloudTrail's eventID names the event on every path it arrives by (S3 file, EventBridge, CloudWatch Logs).
+    const eventId = result.awsCloudTrail.AwsEventId;
+    const rowId = identityOfText(eventId ? `aws:${eventId}` : JSON.stringify(record));
+    outputs.writer(streams.awsCloudTrail).write(JSON.stringify(result.awsCloudTrail), time, rowId);
+    if (result.auditEvent) outputs.writer(streams.asimAuditEvent).write(JSON.stringify(result.auditEvent), time, rowId);
     if (result.authentication) {
       counts.authentication++;
-      outputs.writer(streams.asimAuthentication).write(JSON.stringify(result.authentication), time);
+      outputs.writer(streams.asimAuthentication).write(JSON.stringify(result.authentication), time, rowId);
     }
   }
   return outcome;
@@ -317,8 +335,11 @@ function gcpDocument(value: unknown, receivedAt: number, outputs: TaskOutputs): 
     }
     outcome.accepted++;
     const time = Date.parse(result.gcpAuditLogs.TimeGenerated);
-    outputs.writer(streams.gcpAuditLogs).write(JSON.stringify(result.gcpAuditLogs), time);
-    if (result.auditEvent) outputs.writer(streams.asimAuditEvent).write(JSON.stringify(result.auditEvent), time);
+    // insertId is unique within a log: Logging's own key for deduplicating entries.
+    const { InsertId, LogName } = result.gcpAuditLogs;
+    const rowId = identityOfText(InsertId ? `gcp:${LogName ?? ''}:${InsertId}` : JSON.stringify(entry));
+    outputs.writer(streams.gcpAuditLogs).write(JSON.stringify(result.gcpAuditLogs), time, rowId);
+    if (result.auditEvent) outputs.writer(streams.asimAuditEvent).write(JSON.stringify(result.auditEvent), time, rowId);
   }
   return outcome;
 }

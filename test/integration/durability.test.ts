@@ -148,6 +148,18 @@ for (const { name, faults } of [
       'the ASIM audit row of every acknowledged record',
     );
     t.equal(auditRows.size, acknowledged.size, 'and its ASimAuditEventLogs row');
+    // Duplicates are findable: a record has one AsimdRowId_CF however often it was delivered, shared by its raw and ASIM rows.
+    const idOf = new Map<string, unknown>();
+    let sameIds = true;
+    for (const row of rows) {
+      const event = String(row['AwsEventId']);
+      if (idOf.has(event) && idOf.get(event) !== row['AsimdRowId_CF']) sameIds = false;
+      idOf.set(event, row['AsimdRowId_CF']);
+    }
+    t.ok(sameIds && [...idOf.values()].every((id) => typeof id === 'string' && /^[0-9a-f]{16}$/.test(id)), 'each record has one AsimdRowId_CF across its copies');
+    t.equal(new Set(idOf.values()).size, acknowledged.size, 'and no two records share one');
+    const auditIds = new Set(emulatorRows(first.dir, 'Custom-ASimAuditEventLogs').map((row) => row['AsimdRowId_CF']));
+    t.same([...auditIds].sort(), [...new Set(idOf.values())].sort(), 'the ASIM rows carry the ids of their raw rows');
     t.ok((await second.metric('asimd_journal_replayed_batches_total')) >= 1, 'the restart replayed the journal');
     t.equal(await second.stop(), 0);
   });
