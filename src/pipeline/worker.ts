@@ -8,7 +8,7 @@ import { toAuthenticationRow } from '../../parsers/linux-auth/index.ts';
 import { createParser, decodeFrame, type SyslogParser } from '../../parsers/syslog/index.ts';
 import { toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
 import { toSyslogRow } from '../../parsers/tables/syslog.ts';
-import { ROW_ID_COLUMN, identityBytes, identityOf, identityOfText, identityStart, identityText, type IdentityState } from './row-identity.ts';
+import { ROW_ID_COLUMN, rowIdentity } from './row-identity.ts';
 import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
 
 /*
@@ -22,8 +22,6 @@ const options = Piscina.workerData as WorkerOptions;
 const ROW_ID_PREFIX = Buffer.from(`,"${ROW_ID_COLUMN}":"`, 'latin1');
 const QUOTE = 0x22;
 const CLOSE_BRACE = 0x7d;
-/** One per thread: hashing a frame allocates nothing. */
-const identity: IdentityState = identityStart();
 
 /** A growable byte buffer of serialized rows with the end offset of each row. */
 class RowWriter {
@@ -149,7 +147,6 @@ export default function processFrames(task: FrameTask): unknown {
   let start = 0;
   for (let i = 0; i < task.count; i++) {
     const end = task.ends[i] ?? start;
-    const frameStart = start;
     const { text, invalid } = decodeFrame(bytes, start, end);
     start = end;
     const receivedAt = task.receivedAt[i] ?? Date.now();
@@ -167,7 +164,7 @@ export default function processFrames(task: FrameTask): unknown {
     }
     const hostIp = task.peers[task.peerIndex[i] ?? 0] ?? '';
     // The same line from the same address is the same event, however often it is delivered.
-    const rowId = identityOf(identityBytes(identityText(identityStart(identity), hostIp), bytes, frameStart, end));
+    const rowId = rowIdentity(`${hostIp} ${text}`);
     const cef = policy.outputs.commonSecurityLog ? findCef(text) : undefined;
     if (cef !== undefined) {
       counts.cef++;
@@ -279,7 +276,7 @@ function cloudTrailDocument(value: unknown, receivedAt: number, outputs: TaskOut
     const time = Date.parse(result.awsCloudTrail.TimeGenerated);
     // CloudTrail's eventID names the event on every path it arrives by (S3 file, EventBridge, CloudWatch Logs).
     const eventId = result.awsCloudTrail.AwsEventId;
-    const rowId = identityOfText(eventId ? `aws:${eventId}` : JSON.stringify(record));
+    const rowId = rowIdentity(eventId ? `aws:${eventId}` : JSON.stringify(record));
     outputs.writer(streams.awsCloudTrail).write(JSON.stringify(result.awsCloudTrail), time, rowId);
     if (result.auditEvent) outputs.writer(streams.asimAuditEvent).write(JSON.stringify(result.auditEvent), time, rowId);
     if (result.authentication) {
@@ -337,7 +334,7 @@ function gcpDocument(value: unknown, receivedAt: number, outputs: TaskOutputs): 
     const time = Date.parse(result.gcpAuditLogs.TimeGenerated);
     // insertId is unique within a log: Logging's own key for deduplicating entries.
     const { InsertId, LogName } = result.gcpAuditLogs;
-    const rowId = identityOfText(InsertId ? `gcp:${LogName ?? ''}:${InsertId}` : JSON.stringify(entry));
+    const rowId = rowIdentity(InsertId ? `gcp:${LogName ?? ''}:${InsertId}` : JSON.stringify(entry));
     outputs.writer(streams.gcpAuditLogs).write(JSON.stringify(result.gcpAuditLogs), time, rowId);
     if (result.auditEvent) outputs.writer(streams.asimAuditEvent).write(JSON.stringify(result.auditEvent), time, rowId);
   }
