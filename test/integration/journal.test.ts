@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -252,4 +252,63 @@ void t.test('a full disk under the journal pauses the senders like the cap, then
   t.equal(new Set(rows.map(seqOf)).size, sent, 'nothing lost');
   t.equal(await agent.metric('asimd_messages_dropped_total'), 0, 'nothing dropped');
   t.equal(await agent.stop(), 0);
+});
+
+void t.test('a corrupt middle segment and a torn tail: the restart delivers what is intact and says what it dropped', async (t) => {
+  const service = await outageEmulator(t, 'corrupt');
+  await service.down();
+  const journalDir = join(dir, 'corrupt-journal');
+  const config = testConfig({
+    journal: { enabled: true, directory: journalDir, fsync: 'batch', segmentBytes: 64 * 1024 },
+    batch: { maxBytes: 16 * 1024 },
+    sink: service.sink,
+    delivery: { maxRetryDelayMs: 200 },
+  });
+  const first = await startAgent(config);
+  t.teardown(() => first.stop('SIGKILL'));
+  const socket = connect(first.tcpPort, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const sent = 3000;
+  for (let seq = 0; seq < sent; seq++) socket.write(line('corrupt', seq));
+  socket.end();
+  const segmentFiles = (): string[] => readdirSync(journalDir).filter((name) => name.endsWith('.seg')).sort();
+  await waitFor(async () => ((await first.metric('asimd_messages_received_total')) === sent ? true : undefined), 15_000, 'every line read');
+  let journaled = -1;
+  await waitFor(async () => {
+    const bytes = await first.metric('asimd_journal_bytes');
+    const settled = bytes === journaled;
+    journaled = bytes;
+    return settled ? true : (await sleep(300), undefined);
+  }, 15_000, 'every batch journaled');
+  t.ok(segmentFiles().length >= 5, `${segmentFiles().length} segments`);
+  first.process.kill('SIGKILL');
+  await first.exited;
+
+  const files = segmentFiles();
+  const seqsIn = (name: string): number[] => [...readFileSync(join(journalDir, name), 'latin1').matchAll(/seq=(\d+)/g)].map((match) => Number(match[1]));
+  const intact = [...seqsIn(files[0] ?? ''), ...seqsIn(files[2] ?? '')];
+  const middle = join(journalDir, files[1] ?? '');
+  const data = readFileSync(middle);
+  const at = Math.floor(data.length / 2);
+  data[at] = (data[at] ?? 0) ^ 0x5a;
+  writeFileSync(middle, data);
+  // The newest segment holding records loses its last bytes, as a write cut short by the kill would.
+  const newest = files.map((name) => join(journalDir, name)).filter((path) => statSync(path).size > 8).at(-1) ?? '';
+  truncateSync(newest, statSync(newest).size - 7);
+  // A short record is a torn tail in the last segment; in an older one (the kill left a fresh, empty segment after it) it is corruption.
+  const tailReason = newest === join(journalDir, files.at(-1) ?? '') ? 'torn_tail' : 'corrupt';
+
+  const emulator = await service.up();
+  const second = await startAgent(config, { dir: first.dir });
+  t.teardown(() => second.stop('SIGKILL'));
+  const dropped = second.logs.filter((log) => log.msg === 'journal: dropped a torn or corrupt record and the rest of its segment');
+  t.same(dropped.map((log) => log['reason']).sort(), ['corrupt', tailReason].sort(), 'one log line per damaged segment, with the reason');
+  t.ok(dropped.every((log) => typeof log['segment'] === 'string' && typeof log['offset'] === 'number' && Number(log['batches']) >= 1), 'naming the segment, the offset and the batches lost');
+  t.ok((await second.metric('asimd_journal_lost_batches_total', { reason: 'corrupt' })) >= 1, 'counted: corrupt');
+  t.ok((await second.metric('asimd_journal_lost_batches_total', { reason: tailReason })) >= 1, `counted: ${tailReason}`);
+  await waitFor(async () => ((await second.metric('asimd_journal_bytes')) === 0 ? true : undefined), 20_000, 'the intact batches delivered');
+  const seqs = new Set(emulator.rows('Custom-Syslog').map(seqOf));
+  t.ok(intact.length > 0 && intact.every((seq) => seqs.has(seq)), `the segments before and after the corrupt one were delivered (${intact.length} lines)`);
+  t.ok(seqs.size < sent, `what followed the damage in its segment was not: ${seqs.size} of ${sent} lines delivered`);
+  t.equal(await second.stop(), 0);
 });
