@@ -122,7 +122,7 @@ export class Agent {
     await this.server?.close();
     await this.emulator?.close();
     this.logger.info(
-      { drained, ms: Date.now() - started, framesAccepted: this.pipeline.accepted, rowsDelivered: this.pipeline.rowsDelivered },
+      { drained, ms: Date.now() - started, framesAccepted: this.pipeline.accepted, rowsDelivered: this.pipeline.rowsDelivered, journaledBatches: this.pipeline.journalBatches },
       'asimd stopped',
     );
     return { drained };

@@ -267,6 +267,11 @@ export class Pipeline extends EventEmitter implements FrameSink {
     return bytes;
   }
 
+  /** Batches in the journal not yet delivered (at shutdown: what the next start sends). */
+  get journalBatches(): number {
+    return this.journal?.size ?? 0;
+  }
+
   get rowsDelivered(): number {
     return this.delivery.rowsDelivered;
   }

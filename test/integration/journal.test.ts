@@ -312,3 +312,37 @@ void t.test('a corrupt middle segment and a torn tail: the restart delivers what
   t.ok(seqs.size < sent, `what followed the damage in its segment was not: ${seqs.size} of ${sent} lines delivered`);
   t.equal(await second.stop(), 0);
 });
+
+void t.test('SIGTERM with the service down: a prompt exit 0, everything accepted journaled, delivered by the next start', async (t) => {
+  const service = await outageEmulator(t, 'graceful');
+  await service.down();
+  const config = testConfig({
+    journal: { enabled: true, directory: join(dir, 'graceful-journal') },
+    sink: service.sink,
+    delivery: { maxRetryDelayMs: 200 },
+  });
+  const first = await startAgent(config);
+  t.teardown(() => first.stop('SIGKILL'));
+  const socket = connect(first.tcpPort, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const sent = 5000;
+  let chunk = '';
+  for (let seq = 0; seq < sent; seq++) chunk += line('graceful', seq);
+  await new Promise<void>((resolve) => socket.end(chunk, resolve));
+  await waitFor(async () => ((await first.metric('asimd_messages_received_total')) === sent ? true : undefined), 10_000, 'every line read');
+  const stopping = Date.now();
+  t.equal(await first.stop('SIGTERM'), 0, 'exit 0: nothing accepted is lost');
+  t.ok(Date.now() - stopping < 5000, `without waiting for the service (${Date.now() - stopping} ms)`);
+  const stopped = first.logs.find((log) => log.msg === 'asimd stopped');
+  t.ok(stopped?.['drained'] === true && Number(stopped['journaledBatches']) >= 1, `drained, ${String(stopped?.['journaledBatches'])} batches left in the journal for the next start`);
+
+  const emulator = await service.up();
+  const second = await startAgent(config, { dir: first.dir });
+  t.teardown(() => second.stop('SIGKILL'));
+  const rows = await waitFor(() => {
+    const found = emulator.rows('Custom-Syslog');
+    return new Set(found.map(seqOf)).size >= sent ? found : undefined;
+  }, 20_000, `all ${sent} lines after the restart`);
+  t.equal(new Set(rows.map(seqOf)).size, sent, 'every accepted line delivered');
+  t.equal(await second.stop(), 0);
+});
