@@ -332,3 +332,21 @@ void t.test('scripts/build-if-needed.mjs builds only when dist is stale', async 
   r = run();
   t.not(r.status, 0, 'a failed build fails the script');
 });
+
+// ------------------------------------------------------------ the journal
+
+void t.test('the journal is on in every shipped config: default, the image, the systemd unit\'s', async (t) => {
+  const { loadConfigFile } = await import('../src/config/load.ts');
+  const shipped: Array<[string, string]> = [
+    ['config/default.yaml', 'data/journal'],
+    ['config/docker.yaml', '/var/lib/asimd/journal'],
+    // The unit installs this one as /etc/asimd/asimd.yaml; relative paths land in its StateDirectory (WorkingDirectory=/var/lib/asimd).
+    ['config/asimd.example.yaml', 'data/journal'],
+  ];
+  for (const [file, directory] of shipped) {
+    const config = loadConfigFile(join(root, file), {});
+    t.equal(config.journal.enabled, true, `${file}: journal.enabled`);
+    t.equal(config.journal.directory, directory, `${file}: journal.directory`);
+    t.equal(config.journal.whenFull, 'block', `${file}: whenFull block`);
+  }
+});
