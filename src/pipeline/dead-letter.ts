@@ -38,9 +38,12 @@ export class DeadLetterStore {
   }
 
   /** Records refused before they became rows (an HTTP source's bad record), each with its reason. */
-  async writeRecords(source: string, records: ReadonlyArray<{ reason: string; record: string }>): Promise<void> {
+  async writeRecords(source: string, records: ReadonlyArray<{ reason: string; error?: string; record: string }>): Promise<void> {
     const time = JSON.stringify(new Date().toISOString());
-    const lines = records.map(({ reason, record }) => `{"time":${time},"source":${JSON.stringify(source)},"reason":${JSON.stringify(reason)},"record":${JSON.stringify(record)}}\n`);
+    const lines = records.map(
+      ({ reason, error, record }) =>
+        `{"time":${time},"source":${JSON.stringify(source)},"reason":${JSON.stringify(reason)},${error === undefined ? '' : `"error":${JSON.stringify(error)},`}"record":${JSON.stringify(record)}}\n`,
+    );
     await this.append(source, Buffer.from(lines.join('')));
   }
 

@@ -28,6 +28,8 @@ export interface FrameSink {
 // Under tap the daemon runs from TypeScript sources, and workers inherit the loader.
 const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url).href;
 
+/** Unusable documents are kept whole up to this size, so one bad upload cannot fill the disk. */
+const MAX_DEAD_LETTER_DOCUMENT = 64 * 1024;
 const NEWLINE = 0x0a;
 const COMMA = 0x2c;
 
@@ -320,7 +322,33 @@ export class Pipeline extends EventEmitter implements FrameSink {
     const outcome = new Promise<DocumentOutcome[]>((resolve, reject) => this.reporting.set(seq, { resolve, reject }));
     this.waiting.push({ task, bytes, seq });
     this.pump();
-    return outcome;
+    return outcome.then(async (outcomes) => {
+      await this.keepUnusableDocuments(source, documents, outcomes);
+      return outcomes;
+    });
+  }
+
+  /**
+   * A request that is acknowledged although some of its documents were not
+   * usable at all (not JSON, not a CloudTrail file…): those are kept in the
+   * dead-letter store, raw, before the answer. When none was usable the
+   * request is refused (400) and the sender keeps it, so nothing is kept here.
+   */
+  private async keepUnusableDocuments(source: DocumentSource, documents: readonly Uint8Array[], outcomes: readonly DocumentOutcome[]): Promise<void> {
+    const unusable = outcomes.flatMap((outcome, index) => (outcome.error === undefined ? [] : [{ error: outcome.error, document: documents[index] }]));
+    if (unusable.length === 0 || unusable.length === outcomes.length) return;
+    const records = unusable.map(({ error, document }) => ({
+      reason: 'invalid_document',
+      error,
+      record: document ? Buffer.from(document.buffer, document.byteOffset, Math.min(document.byteLength, MAX_DEAD_LETTER_DOCUMENT)).toString('utf8') : '',
+    }));
+    try {
+      await this.deadLetter.writeRecords(source, records);
+      this.metrics.deadLettered.inc({ stream: source, reason: 'invalid_document' }, records.length);
+    } catch (err) {
+      this.metrics.dropped.inc({ source, reason: 'dead_letter_failed' }, records.length);
+      this.logger.error({ err, source, documents: records.length }, 'could not keep unusable documents in the dead-letter store');
+    }
   }
 
   private submit(source: SourceName): void {

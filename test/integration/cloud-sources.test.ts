@@ -136,5 +136,16 @@ void t.test('bad bodies: truncated JSON → 400 naming it, a gzip bomb → 413, 
   t.equal(mixed.status, 200);
   t.match(await mixed.json(), { records: 2, accepted: 1, rejected: 1 });
   t.ok((await agent.metric('asimd_rows_dead_lettered_total', { stream: 'aws_cloudtrail' })) >= 1, 'the bad record is dead-lettered');
+  // NDJSON of two CloudTrail files, one of them cut short: the request is acknowledged for the good one, so the bad one is kept.
+  const partly = await fetch(`${base}/v1/aws/cloudtrail`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson' },
+    body: `${JSON.stringify({ Records: [record('ListBuckets', 's3.amazonaws.com')] })}\n{"Records":[{"eventName":"Cut\n`,
+  });
+  t.equal(partly.status, 200, 'acknowledged: one document was usable');
+  t.match(await partly.json(), { accepted: 1, errors: [/not valid JSON/] });
+  const kept = agent.rowsIn('data/deadletter', 'aws_cloudtrail').find((entry) => entry['reason'] === 'invalid_document');
+  t.match(kept, { source: 'aws_cloudtrail', reason: 'invalid_document', error: /not valid JSON/, record: '{"Records":[{"eventName":"Cut' }, 'the unusable document is kept raw, with why');
+  t.equal(await agent.metric('asimd_rows_dead_lettered_total', { stream: 'aws_cloudtrail', reason: 'invalid_document' }), 1);
   t.equal(await agent.stop(), 0);
 });
