@@ -77,7 +77,10 @@ export async function startAgent(
   if (!options.dir) workingDirectories.push(dir);
   const configFile = join(dir, 'asimd.yaml');
   writeFileSync(configFile, stringify(config));
-  const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
+  // tap's spawn hook puts its process-tracking loader into NODE_OPTIONS of every
+  // child (a module-hooks thread, ~40 MiB of RSS on Node 20); env -u runs the
+  // agent as ops would, without it, so memory tests measure the agent alone.
+  const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'run', '--config', configFile], {
     cwd: dir,
     stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'],
   });

@@ -66,6 +66,7 @@ for (const { name, journal } of cases) void t.test(`a slow sink blocks TCP sende
   await new Promise((resolve) => socket.once('connect', resolve));
   const pid = agent.process.pid ?? 0;
   const rssBefore = rssBytes(pid);
+  t.comment(`RSS before ${(rssBefore / MiB).toFixed(0)} MiB`);
 
   // Far more than every budget and kernel buffer together: if nothing pushed
   // back, this would all be written without blocking.
