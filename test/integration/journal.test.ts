@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { emulatorConfig, startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
-import { startAgent, testConfig, waitFor } from '../helpers/agent-process.ts';
+import { startAgent, testConfig, waitFor, type RunningAgent } from '../helpers/agent-process.ts';
 
 /*
  * The journal with a real agent and the emulator: batches journaled while the
@@ -98,6 +98,20 @@ async function outageEmulator(t: Test, name: string): Promise<{ up(): Promise<Ru
   };
 }
 
+/** Starts an agent shipping to `service` with the overrides, and connects a TCP sender to it. */
+async function agentWithSender(
+  t: Test,
+  service: { sink: Record<string, unknown> },
+  overrides: Record<string, unknown>,
+): Promise<{ agent: RunningAgent; socket: Socket; config: Record<string, unknown> }> {
+  const config = testConfig({ sink: service.sink, delivery: { maxRetryDelayMs: 200 }, ...overrides });
+  const agent = await startAgent(config);
+  t.teardown(() => agent.stop('SIGKILL'));
+  const socket = connect(agent.tcpPort, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return { agent, socket, config };
+}
+
 function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) * 1024 : Number.NaN;
@@ -122,18 +136,11 @@ const seqOf = (row: Record<string, unknown>): number => Number(/seq=(\d+)/.exec(
 void t.test('a long outage (time-compressed) fills the journal, not the memory; everything lands once the service is back', async (t) => {
   const service = await outageEmulator(t, 'outage');
   await service.down();
-  const agent = await startAgent(
-    testConfig({
-      journal: { enabled: true, directory: join(dir, 'outage-journal'), fsync: 'interval', fsyncIntervalMs: 200, segmentBytes: 4 * MiB },
-      pipeline: { outputBytes: 4 * MiB },
-      sink: service.sink,
-      delivery: { maxRetryDelayMs: 200 },
-    }),
-  );
-  t.teardown(() => agent.stop('SIGKILL'));
+  const { agent, socket } = await agentWithSender(t, service, {
+    journal: { enabled: true, directory: join(dir, 'outage-journal'), fsync: 'interval', fsyncIntervalMs: 200, segmentBytes: 4 * MiB },
+    pipeline: { outputBytes: 4 * MiB },
+  });
   const pid = agent.process.pid ?? 0;
-  const socket = connect(agent.tcpPort, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
   const sender = paced(socket, 'outage', 400);
   const samples: number[] = [];
   for (let second = 0; second < 16; second++) {
@@ -166,18 +173,11 @@ void t.test('a long outage (time-compressed) fills the journal, not the memory; 
 void t.test('journal at its cap with whenFull: drop_oldest: senders keep going, the oldest batches are dropped and counted', async (t) => {
   const service = await outageEmulator(t, 'drop-oldest');
   await service.down();
-  const agent = await startAgent(
-    testConfig({
-      journal: { enabled: true, directory: join(dir, 'drop-oldest-journal'), maxBytes: 4 * MiB, segmentBytes: 1 * MiB, whenFull: 'drop_oldest' },
-      pipeline: { outputBytes: 2 * MiB },
-      batch: { maxBytes: 256 * 1024 },
-      sink: service.sink,
-      delivery: { maxRetryDelayMs: 200 },
-    }),
-  );
-  t.teardown(() => agent.stop('SIGKILL'));
-  const socket = connect(agent.tcpPort, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
+  const { agent, socket } = await agentWithSender(t, service, {
+    journal: { enabled: true, directory: join(dir, 'drop-oldest-journal'), maxBytes: 4 * MiB, segmentBytes: 1 * MiB, whenFull: 'drop_oldest' },
+    pipeline: { outputBytes: 2 * MiB },
+    batch: { maxBytes: 256 * 1024 },
+  });
   const total = 120_000;
   for (let seq = 0; seq < total; seq += 1000) {
     let chunk = '';
@@ -216,19 +216,12 @@ t.teardown(() => {
 void t.test('a full disk under the journal pauses the senders like the cap, then recovers', { skip: noTmpfs }, async (t) => {
   const service = await outageEmulator(t, 'disk-full');
   await service.down();
-  const agent = await startAgent(
-    testConfig({
-      // The cap is far above what the 3 MiB disk holds: the OS says ENOSPC first.
-      journal: { enabled: true, directory: join(mountPoint, 'journal'), maxBytes: 64 * MiB, segmentBytes: 1 * MiB, whenFull: 'block' },
-      pipeline: { queueBytes: 1 * MiB, outputBytes: 2 * MiB },
-      batch: { maxBytes: 128 * 1024 },
-      sink: service.sink,
-      delivery: { maxRetryDelayMs: 200 },
-    }),
-  );
-  t.teardown(() => agent.stop('SIGKILL'));
-  const socket = connect(agent.tcpPort, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
+  const { agent, socket } = await agentWithSender(t, service, {
+    // The cap is far above what the 3 MiB disk holds: the OS says ENOSPC first.
+    journal: { enabled: true, directory: join(mountPoint, 'journal'), maxBytes: 64 * MiB, segmentBytes: 1 * MiB, whenFull: 'block' },
+    pipeline: { queueBytes: 1 * MiB, outputBytes: 2 * MiB },
+    batch: { maxBytes: 128 * 1024 },
+  });
   let sent = 0;
   let blocked = false;
   while (!blocked && sent < 400_000) {
@@ -258,16 +251,10 @@ void t.test('a corrupt middle segment and a torn tail: the restart delivers what
   const service = await outageEmulator(t, 'corrupt');
   await service.down();
   const journalDir = join(dir, 'corrupt-journal');
-  const config = testConfig({
+  const { agent: first, socket, config } = await agentWithSender(t, service, {
     journal: { enabled: true, directory: journalDir, fsync: 'batch', segmentBytes: 64 * 1024 },
     batch: { maxBytes: 16 * 1024 },
-    sink: service.sink,
-    delivery: { maxRetryDelayMs: 200 },
   });
-  const first = await startAgent(config);
-  t.teardown(() => first.stop('SIGKILL'));
-  const socket = connect(first.tcpPort, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
   const sent = 3000;
   for (let seq = 0; seq < sent; seq++) socket.write(line('corrupt', seq));
   socket.end();
@@ -316,15 +303,7 @@ void t.test('a corrupt middle segment and a torn tail: the restart delivers what
 void t.test('SIGTERM with the service down: a prompt exit 0, everything accepted journaled, delivered by the next start', async (t) => {
   const service = await outageEmulator(t, 'graceful');
   await service.down();
-  const config = testConfig({
-    journal: { enabled: true, directory: join(dir, 'graceful-journal') },
-    sink: service.sink,
-    delivery: { maxRetryDelayMs: 200 },
-  });
-  const first = await startAgent(config);
-  t.teardown(() => first.stop('SIGKILL'));
-  const socket = connect(first.tcpPort, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
+  const { agent: first, socket, config } = await agentWithSender(t, service, { journal: { enabled: true, directory: join(dir, 'graceful-journal') } });
   const sent = 5000;
   let chunk = '';
   for (let seq = 0; seq < sent; seq++) chunk += line('graceful', seq);
