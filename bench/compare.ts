@@ -17,12 +17,13 @@
  * parse-only (and worker) rates per format of the workload.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { parse as parseYaml } from 'yaml';
 import { Pool } from 'undici';
 import { cefStart, parseCefAt } from '../parsers/cef/index.ts';
 import { createParser } from '../parsers/syslog/index.ts';
@@ -30,7 +31,7 @@ import { asimdConfig, asimdContender, DCR, peerContender, peerSpecs, startAsimd,
 import { commit, fmt, median, rate } from './harness.ts';
 import { cloudTrailRecord, postFor } from './http-load.ts';
 import { profileMarkdown, summarizeProfiles, type ProfileSummary } from './profile.ts';
-import { cpuSeconds, outsideLoad, peakRssMiB, ROOT, startEmulatorProcess } from './processes.ts';
+import { cpuSeconds, nodeThreadBreakdown, outsideLoad, peakRssMiB, ROOT, startEmulatorProcess, threadCpu, waitForQuiet } from './processes.ts';
 import { sendAll, sendAtRate, wallClock } from './sender.ts';
 import { rowsOf, startCountingSink, type CountingSink } from './sink.ts';
 import { generateWorkload, MIX, writeWorkload, type LineKind, type Workload } from './workload.ts';
@@ -48,6 +49,8 @@ const { values: options } = parseArgs({
     'no-install': { type: 'boolean', default: false },
     save: { type: 'boolean', default: false },
     skip: { type: 'string', multiple: true },
+    'asimd-config': { type: 'string' },
+    'quiet-wait': { type: 'string' },
     'rss-budget': { type: 'string', default: '256' },
   },
 });
@@ -63,7 +66,13 @@ const S = {
   parseMs: quick ? 250 : 1000,
   workerMs: quick ? 0 : 1500,
   rssBudgetMiB: Number(options['rss-budget']),
+  /** Before each measured run, wait up to this long for other jobs on the machine to go quiet. */
+  quietWaitMs: Number(options['quiet-wait'] ?? (quick ? 0 : 60)) * 1000,
 };
+/** Extra asimd config (YAML text, or a file), laid over the bench's (objects merged key by key). */
+const asimdExtra = (options['asimd-config'] === undefined
+  ? {}
+  : (parseYaml(existsSync(options['asimd-config']) ? readFileSync(options['asimd-config'], 'utf8') : options['asimd-config']) as Record<string, unknown> | null) ?? {});
 const skip = new Set(options.skip ?? []);
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 const RATIO_TARGET = nodeMajor >= 24 ? 1.25 : 1.0;
@@ -81,11 +90,16 @@ function log(line: string): void {
 // Results
 
 interface MaxRun {
+  /** End to end: first byte sent → last row counted. */
   msgsPerSec: number;
+  /** Between 10 % and 90 % of the rows counted: without start-up and the last batch's wait. */
+  steadyMsgsPerSec: number;
   mbPerSec: number;
   cpuSecondsPerMillion: number;
   /** The part of it on the process's main thread. */
   mainThreadCpuSecondsPerMillion: number;
+  /** For a Node contender: CPU-seconds per million messages per kind of thread. */
+  threadCpuSecondsPerMillion: Record<string, number> | undefined;
   peakRssMiB: number;
   seconds: number;
   /** Rows counted on the contender's message streams (must equal the messages sent), and on the others. */
@@ -128,13 +142,21 @@ interface ContenderResult {
 // ---------------------------------------------------------------------------------------------------
 // Runs
 
+async function quiet(): Promise<void> {
+  if (S.quietWaitMs <= 0) return;
+  const waited = await waitForQuiet(S.quietWaitMs);
+  if (waited > 1000) log(`waited ${(waited / 1000).toFixed(0)} s for other jobs on the machine to go quiet`);
+}
+
 async function maxRun(contender: Contender, sink: CountingSink, target: SinkTarget, workload: Workload, profileDir?: string): Promise<MaxRun> {
+  await quiet();
   sink.reset(false);
   const running = await contender.start(target, { profileDir });
   try {
     await sleep(300);
     const cpu0 = cpuSeconds(running.pid);
     const main0 = cpuSeconds(running.pid, running.pid);
+    const threads0 = contender.name === 'asimd' ? threadCpu(running.pid) : undefined;
     const sinkCpu0 = cpuSeconds(sink.pid);
     const outside = outsideLoad([running.pid, sink.pid]);
     const reached = sink.reached(contender.messageStreams, workload.count, 60_000 + workload.count / 10);
@@ -142,6 +164,7 @@ async function maxRun(contender: Contender, sink: CountingSink, target: SinkTarg
     const at = await reached;
     const cpu = cpuSeconds(running.pid) - cpu0;
     const mainCpu = cpuSeconds(running.pid, running.pid) - main0;
+    const threads = threads0 && nodeThreadBreakdown(running.pid, threads0, threadCpu(running.pid));
     const sinkCpu = cpuSeconds(sink.pid) - sinkCpu0;
     const outsideLoadCores = outside();
     const peak = peakRssMiB(running.pid);
@@ -151,12 +174,14 @@ async function maxRun(contender: Contender, sink: CountingSink, target: SinkTarg
     const problems = [...snapshot.malformed];
     if (at === undefined) problems.push(`only ${rows} of ${workload.count} rows arrived`);
     if (rows > workload.count) problems.push(`${rows - workload.count} rows more than messages (duplicates)`);
-    const seconds = ((at ?? snapshot.lastRowAt) - sent.startedAt) / 1000;
+    const seconds = ((at?.at ?? snapshot.lastRowAt) - sent.startedAt) / 1000;
     return {
       msgsPerSec: at === undefined ? Number.NaN : workload.count / seconds,
+      steadyMsgsPerSec: at === undefined ? Number.NaN : (0.8 * workload.count) / ((at.at90 - at.at10) / 1000),
       mbPerSec: sent.bytes / 1e6 / seconds,
       cpuSecondsPerMillion: (cpu / workload.count) * 1e6,
       mainThreadCpuSecondsPerMillion: (mainCpu / workload.count) * 1e6,
+      threadCpuSecondsPerMillion: threads && Object.fromEntries(Object.entries(threads).map(([group, seconds]) => [group, (seconds / workload.count) * 1e6])),
       peakRssMiB: peak,
       seconds,
       rows,
@@ -172,6 +197,7 @@ async function maxRun(contender: Contender, sink: CountingSink, target: SinkTarg
 }
 
 async function rateRun(contender: Contender, sink: CountingSink, target: SinkTarget, workload: Workload, perSecond: number, seconds: number): Promise<RateRun> {
+  await quiet();
   sink.reset(true);
   const running = await contender.start(target);
   try {
@@ -243,6 +269,7 @@ interface EmulatorRun {
 
 /** asimd → the emulator (its own process, HTTPS, Entra token, every row checked against the DCR). */
 async function emulatorRun(workload: Workload): Promise<EmulatorRun> {
+  await quiet();
   const dir = mkdtempSync(join(tmpdir(), 'asimd-bench-emulator-'));
   // Azure's per-DCR limits (12,000 requests and 2 GB per minute) would answer 429 at these rates.
   const emulator = await startEmulatorProcess(dir, DCR, 'requestsPerMinute: 100000000\nbytesPerMinute: 1000000000000');
@@ -251,8 +278,8 @@ async function emulatorRun(workload: Workload): Promise<EmulatorRun> {
     caFile: emulator.caFile,
     auth: { type: 'client-secret', tenantId: 'bench', clientId: 'bench', clientSecret: 'bench', authorityHost: emulator.url },
   };
-  const contender = asimdContender();
-  const running = await startAsimd(asimdConfig(target));
+  const contender = asimdContender(asimdExtra);
+  const running = await startAsimd(asimdConfig(target, asimdExtra));
   const streams = ['Custom-Syslog', 'Custom-CommonSecurityLog', 'Custom-ASimAuthenticationEventLogs'];
   const counters = new Map(streams.map((stream) => [stream, lineCounter(join(dir, 'emulator', `${stream}.ndjson`))]));
   const problems: string[] = [];
@@ -318,8 +345,9 @@ interface CloudTrailRun {
  * sink, after a warm-up; every acknowledged record must arrive.
  */
 async function cloudTrailRun(sink: CountingSink, target: SinkTarget): Promise<CloudTrailRun> {
+  await quiet();
   sink.reset(false);
-  const running = await startAsimd(asimdConfig(target));
+  const running = await startAsimd(asimdConfig(target, asimdExtra));
   const time = new Date().toISOString();
   const bodies = Array.from({ length: 16 }, (_, n) => JSON.stringify({ Records: Array.from({ length: 100 }, (_, i) => cloudTrailRecord(n, i, time)) }));
   const pool = new Pool(`http://127.0.0.1:${running.httpPort ?? 0}`, { connections: 8 });
@@ -338,7 +366,7 @@ async function cloudTrailRun(sink: CountingSink, target: SinkTarget): Promise<Cl
     if (at === undefined) problems.push(`only ${snapshot.rows['Custom-AWSCloudTrail'] ?? 0} of ${(warm.ok + load.ok) * 100} AWSCloudTrail rows arrived`);
     return {
       recordsPerSec: records / load.seconds,
-      recordsPerSecToLastRow: records / (((at ?? snapshot.lastRowAt) - started) / 1000),
+      recordsPerSecToLastRow: records / (((at?.at ?? snapshot.lastRowAt) - started) / 1000),
       requestsPerSec: load.ok / load.seconds,
       records,
       rows: Object.fromEntries(Object.entries(snapshot.rows).filter(([, n]) => n > 0)),
@@ -415,7 +443,7 @@ const num = (n: number | undefined, digits = 0): string => (n === undefined || !
 
 interface Report {
   environment: { node: string; cpu: string; cores: number; commit: string; dirty: boolean; date: string; mode: 'quick' | 'full' };
-  settings: typeof S;
+  settings: typeof S & { asimdConfig: Record<string, unknown> };
   workload: { messages: number; avgBytes: number; gzipLevel1Ratio: number; mix: Record<LineKind, number>; file: string };
   contenders: ContenderResult[];
   ratio: number | undefined;
@@ -442,21 +470,25 @@ function markdown(report: Report): string {
     out.push(`| ${label} | ${contenders.map(cell).join(' | ')} |`);
   };
   row('messages/s, first byte sent → last row counted', (c) => (c.error ? `failed: ${c.error}` : `**${num(c.max?.msgsPerSec)}**`));
+  row('messages/s, steady (10 % → 90 % of the rows)', (c) => num(c.max?.steadyMsgsPerSec));
   row('input MB/s', (c) => num(c.max?.mbPerSec, 1));
   row('CPU-seconds per million messages', (c) => num(c.max?.cpuSecondsPerMillion, 2));
   row('… of which on the main thread', (c) => num(c.max?.mainThreadCpuSecondsPerMillion, 2));
+  const groups = [...new Set(contenders.flatMap((c) => Object.keys(c.max?.threadCpuSecondsPerMillion ?? {})))].filter((g) => g !== 'main thread').sort();
+  for (const group of groups) row(`… on ${group}`, (c) => num(c.max?.threadCpuSecondsPerMillion?.[group], 2));
   row('peak RSS, MiB (all threads)', (c) => num(c.max?.peakRssMiB));
   row('request body', (c) => (c.gzip ? 'gzip' : 'uncompressed'));
   row('bytes posted per row', (c) => num(c.max?.postedBytesPerRow));
   row('extra rows (ASIM) per message', (c) => num(c.max ? c.max.otherRows / Math.max(1, c.max.rows) : undefined, 3));
   row('runs, messages/s', (c) => c.runs.map((r) => num(r.msgsPerSec)).join(', ') || '–');
   row('… other load on the machine, cores', (c) => c.runs.map((r) => num(r.outsideLoadCores, 1)).join(', ') || '–');
-  row('latency at half max: p50 / p99 ms', (c) => (c.latency ? `${num(c.latency.p50Ms)} / ${num(c.latency.p99Ms)}` : '–'));
+  row('latency at half the steady max: p50 / p99 ms', (c) => (c.latency ? `${num(c.latency.p50Ms)} / ${num(c.latency.p99Ms)}` : '–'));
   row('… rate sent, CPU-s/M, peak RSS MiB', (c) => (c.latency ? `${num(c.latency.sentPerSec)}, ${num(c.latency.cpuSecondsPerMillion, 2)}, ${num(c.latency.peakRssMiB)}` : '–'));
-  row(`overload at 2× max for ${report.settings.overloadSeconds} s: taken msgs/s`, (c) => (c.overload ? num(c.overload.sentPerSec) : '–'));
+  row(`overload at 2× the steady max for ${report.settings.overloadSeconds} s: taken msgs/s`, (c) => (c.overload ? num(c.overload.sentPerSec) : '–'));
   row('… senders paused, peak RSS MiB, lost', (c) => (c.overload ? `${num(c.overload.pausedPercent)} %, ${num(c.overload.peakRssMiB)}, ${fmt(c.overload.lost)}` : '–'));
   out.push('');
   out.push(`Versions: ${contenders.map((c) => c.version).join('; ')}.`);
+  if (Object.keys(report.settings.asimdConfig).length) out.push(`asimd config additions: \`${JSON.stringify(report.settings.asimdConfig)}\`.`);
   if (report.ratio !== undefined) out.push(`Ratio asimd / ${contenders[1]?.name ?? 'peer'} messages/s: **${report.ratio.toFixed(2)}**.`);
   const problems = contenders.flatMap((c) => [...c.runs, c.latency, c.overload].flatMap((r) => (r ? r.problems.map((p) => `${c.name}: ${p}`) : [])));
   if (problems.length) out.push(`Problems: ${problems.join('; ')}.`);
@@ -548,7 +580,7 @@ const environment: Report['environment'] = {
 };
 log(`node ${environment.node}, ${environment.cpu} × ${environment.cores}, commit ${environment.commit}; ${quick ? 'quick' : 'full'} run`);
 
-const contenders: Contender[] = [asimdContender()];
+const contenders: Contender[] = [asimdContender(asimdExtra)];
 const wanted = options.peer ?? [];
 if (!wanted.includes('none')) {
   for (const spec of peerSpecs()) {
@@ -614,8 +646,10 @@ try {
     if (skip.has(kind)) continue;
     for (let i = 0; i < contenders.length; i++) {
       const result = results[i] as ContenderResult;
-      if (!result.max || !Number.isFinite(result.max.msgsPerSec)) continue;
-      const perSecond = Math.round(result.max.msgsPerSec * factor);
+      // Rates relative to the steady-state maximum: the end-to-end rate includes start-up and the last batch's wait.
+      const steady = median(result.runs.map((r) => r.steadyMsgsPerSec).filter(Number.isFinite));
+      if (!Number.isFinite(steady)) continue;
+      const perSecond = Math.round(steady * factor);
       log(`${result.name} ${kind}: ${fmt(perSecond)} msgs/s for ${seconds} s`);
       try {
         const run = await rateRun(contenders[i] as Contender, sink, target, workload, perSecond, seconds);
@@ -651,7 +685,7 @@ const asimdMax = results[0]?.max?.msgsPerSec;
 const peerMax = results[1]?.max?.msgsPerSec;
 const partial: Omit<Report, 'targets'> = {
   environment,
-  settings: S,
+  settings: { ...S, asimdConfig: asimdExtra },
   workload: { messages: workload.count, avgBytes: workload.data.length / workload.count, gzipLevel1Ratio: gzipRatio, mix: workload.kinds, file: workloadFile },
   contenders: results,
   ratio: asimdMax !== undefined && peerMax !== undefined && Number.isFinite(asimdMax) && Number.isFinite(peerMax) ? asimdMax / peerMax : undefined,

@@ -45,9 +45,21 @@ export interface Contender {
   start(sink: SinkTarget, options?: { profileDir?: string | undefined }): Promise<RunningContender>;
 }
 
-/** asimd's config for a bench run: TCP on loopback, the Logs Ingestion sink to `sink`, defaults otherwise. */
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `extra` laid over `base`, objects merged key by key (arrays and values replaced). */
+function overlay(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const under = out[key];
+    out[key] = isObject(value) && isObject(under) ? overlay(under, value) : value;
+  }
+  return out;
+}
+
+/** asimd's config for a bench run: TCP on loopback, the Logs Ingestion sink to `sink`, defaults otherwise, then `extra` over it. */
 export function asimdConfig(sink: SinkTarget, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
+  const base = {
     sources: { syslog: { address: '127.0.0.1', port: 0, udp: { enabled: false } } },
     server: { address: '127.0.0.1', port: 0 },
     sink: {
@@ -55,8 +67,8 @@ export function asimdConfig(sink: SinkTarget, extra: Record<string, unknown> = {
       azure: { targets: [{ endpoint: sink.url, dcrImmutableId: DCR }], auth: sink.auth, caFile: sink.caFile },
     },
     log: { level: 'info' },
-    ...extra,
   };
+  return overlay(base, extra);
 }
 
 /**
@@ -129,17 +141,24 @@ function runQuiet(argv: string[]): { ok: boolean; output: string } {
  */
 export function peerContender(spec: PeerSpec, allowInstall: boolean, log: (line: string) => void): Contender | string {
   const template = readFileSync(join(PEERS_DIR, spec.config), 'utf8');
-  const variablesFor = (dir: string, port: number, sink: SinkTarget): Record<string, string> => ({
-    ...spec.variables,
-    root: ROOT,
-    dir,
-    config: join(dir, spec.config),
-    port: String(port),
-    sinkUrl: sink.url,
-    url: `${sink.url}/dataCollectionRules/${DCR}/streams/${spec.stream}?api-version=2023-01-01`,
-    token: TOKEN,
-    caFile: sink.caFile,
-  });
+  const variablesFor = (dir: string, port: number, sink: SinkTarget): Record<string, string> => {
+    const path = `/dataCollectionRules/${DCR}/streams/${spec.stream}?api-version=2023-01-01`;
+    const sinkUrl = new URL(sink.url);
+    return {
+      ...spec.variables,
+      root: ROOT,
+      dir,
+      config: join(dir, spec.config),
+      port: String(port),
+      sinkUrl: sink.url,
+      sinkHost: sinkUrl.hostname,
+      sinkPort: sinkUrl.port,
+      path,
+      url: `${sink.url}${path}`,
+      token: TOKEN,
+      caFile: sink.caFile,
+    };
+  };
   const prepare = (dir: string, port: number, sink: SinkTarget): Record<string, string> => {
     const variables = variablesFor(dir, port, sink);
     writeFileSync(join(dir, spec.config), render(template, variables));

@@ -4,7 +4,7 @@
  * ports, readiness of a TCP port, and the emulator in its own process.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +20,47 @@ export function cpuSeconds(pid: number, tid?: number): number {
   const file = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
   const fields = readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** CPU seconds of each thread of a process now, with its name (`comm`). */
+export function threadCpu(pid: number): Map<number, { name: string; seconds: number }> {
+  const threads = new Map<number, { name: string; seconds: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      threads.set(Number(tid), { name, seconds: cpuSeconds(pid, Number(tid)) });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return threads;
+}
+
+const NODE_THREADS: Readonly<Record<string, string>> = {
+  MainThread: 'main thread',
+  WorkerThread: 'worker threads',
+  V8Worker: 'V8 platform threads (GC, compiler)',
+  'libuv-worker': 'libuv pool (gzip, fs)',
+};
+
+/**
+ * CPU seconds per kind of thread of a Node process between two threadCpu() readings. Node 22+ names its
+ * threads; Node 20 does not, and there the four V8 platform threads are known by their place: they are
+ * started right after the main thread (after the delayed-task scheduler), before anything else.
+ */
+export function nodeThreadBreakdown(pid: number, before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>): Record<string, number> {
+  const named = [...after.values()].some((thread) => thread.name in NODE_THREADS);
+  const tids = [...after.keys()].sort((a, b) => a - b);
+  const groups: Record<string, number> = {};
+  tids.forEach((tid, index) => {
+    const used = (after.get(tid)?.seconds ?? 0) - (before.get(tid)?.seconds ?? 0);
+    let group: string;
+    if (tid === pid) group = 'main thread';
+    else if (named) group = NODE_THREADS[after.get(tid)?.name ?? ''] ?? 'other threads';
+    else group = index >= 2 && index <= 5 ? (NODE_THREADS['V8Worker'] as string) : 'worker threads + libuv pool';
+    groups[group] = (groups[group] ?? 0) + used;
+  });
+  return groups;
 }
 
 /** CPU seconds the whole machine has been busy (every core; idle and I/O wait excluded). */
@@ -42,6 +83,20 @@ export function outsideLoad(pids: readonly number[]): () => number {
     const seconds = (Date.now() - started) / 1000;
     return Math.max(0, (machineBusySeconds() - busy0 - (ownCpu() - own0)) / Math.max(seconds, 0.001));
   };
+}
+
+/**
+ * Waits (up to `maxMs`) until the machine has been nearly idle for half a second: other jobs on a shared
+ * machine make a run's throughput meaningless. Returns the ms waited.
+ */
+export async function waitForQuiet(maxMs: number, idleCores = 0.3): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const before = machineBusySeconds();
+    await sleep(500);
+    const cores = (machineBusySeconds() - before) / 0.5;
+    if (cores <= idleCores || Date.now() - started >= maxMs) return Date.now() - started;
+  }
 }
 
 function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {

@@ -21,7 +21,7 @@ let rows: Record<string, number> = {};
 let checkedStreams = new Set<string>();
 let snapshot: Omit<SinkSnapshot, 'rows' | 'latency' | 'checked'> = { requests: 0, bytesIn: 0, bytesDecoded: 0, malformed: [], lastRowAt: 0 };
 let latency: Uint32Array | undefined;
-let expectations: Array<{ id: number; streams: string[]; rows: number }> = [];
+let expectations: Array<{ id: number; streams: string[]; rows: number; at10?: number; at90?: number }> = [];
 
 function send(event: SinkEvent): void {
   process.send?.(event);
@@ -64,8 +64,10 @@ function settle(): void {
   const at = now();
   expectations = expectations.filter((expectation) => {
     const counted = expectation.streams.reduce((sum, stream) => sum + (rows[stream] ?? 0), 0);
+    if (expectation.at10 === undefined && counted >= expectation.rows * 0.1) expectation.at10 = at;
+    if (expectation.at90 === undefined && counted >= expectation.rows * 0.9) expectation.at90 = at;
     if (counted < expectation.rows) return true;
-    send({ type: 'reached', id: expectation.id, at });
+    send({ type: 'reached', id: expectation.id, at, at10: expectation.at10 ?? at, at90: expectation.at90 ?? at });
     return false;
   });
 }

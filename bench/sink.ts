@@ -34,16 +34,25 @@ export interface SinkSnapshot {
 
 export type SinkEvent =
   | { type: 'listening'; port: number; caFile: string }
-  | { type: 'reached'; id: number; at: number }
+  | { type: 'reached'; id: number; at: number; at10: number; at90: number }
   | { type: 'snapshot'; id: number; snapshot: SinkSnapshot };
+
+export interface Reached {
+  at: number;
+  at10: number;
+  at90: number;
+}
 
 export interface CountingSink {
   url: string;
   caFile: string;
   pid: number;
   reset(latency: boolean): void;
-  /** Resolves with the wall-clock ms at which the rows of these streams reached `rows`, or undefined on timeout. */
-  reached(streams: string[], rows: number, timeoutMs: number): Promise<number | undefined>;
+  /**
+   * Resolves with the wall-clock ms at which the rows of these streams reached `rows` (and 10 % and 90 % of it,
+   * for a steady-state rate without start-up and the last batch's wait), or undefined on timeout.
+   */
+  reached(streams: string[], rows: number, timeoutMs: number): Promise<Reached | undefined>;
   snapshot(): Promise<SinkSnapshot>;
   stop(): Promise<void>;
 }
@@ -86,7 +95,7 @@ export async function startCountingSink(dir: string): Promise<CountingSink> {
     reset: (latency) => send({ type: 'reset', latency }),
     async reached(streams, rows, timeoutMs) {
       const event = await request({ type: 'expect', id: nextId++, streams, rows }, timeoutMs);
-      return event?.type === 'reached' ? event.at : undefined;
+      return event?.type === 'reached' ? { at: event.at, at10: event.at10, at90: event.at90 } : undefined;
     },
     async snapshot() {
       const event = await request({ type: 'snapshot', id: nextId++ }, 10_000);
