@@ -79,6 +79,8 @@ const RATIO_TARGET = nodeMajor >= 24 ? 1.25 : 1.0;
 const CPU_TARGET = 8;
 const P99_TARGET_MS = 2000;
 const CLOUDTRAIL_TARGET = 50_000;
+/** A run is clean when other work on the machine kept fewer cores than this busy. */
+const CLEAN_LOAD = 0.3;
 
 const began = Date.now();
 /** Progress goes to stderr; stdout carries only the table (or the JSON). */
@@ -137,19 +139,22 @@ interface ContenderResult {
   latency: RateRun | undefined;
   overload: RateRun | undefined;
   error: string | undefined;
+  /** Which runs the medians are over. */
+  medianOf: string | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Runs
 
-async function quiet(): Promise<void> {
-  if (S.quietWaitMs <= 0) return;
-  const waited = await waitForQuiet(S.quietWaitMs);
+async function quiet(maxMs = S.quietWaitMs): Promise<void> {
+  if (maxMs <= 0) return;
+  const waited = await waitForQuiet(maxMs);
   if (waited > 1000) log(`waited ${(waited / 1000).toFixed(0)} s for other jobs on the machine to go quiet`);
 }
 
 async function maxRun(contender: Contender, sink: CountingSink, target: SinkTarget, workload: Workload, profileDir?: string): Promise<MaxRun> {
-  await quiet();
+  // A quick run waits a little before the runs the ratio comes from, and not before the others.
+  await quiet(quick ? Math.max(S.quietWaitMs, 4000) : S.quietWaitMs);
   sink.reset(false);
   const running = await contender.start(target, { profileDir });
   try {
@@ -461,7 +466,7 @@ function markdown(report: Report): string {
   out.push(
     `Workload: ${fmt(report.workload.messages)} syslog lines, ${report.workload.avgBytes.toFixed(0)} bytes on average (${Object.entries(report.workload.mix)
       .map(([kind, n]) => `${kind} ${((100 * n) / report.workload.messages).toFixed(0)} %`)
-      .join(', ')}), gzip level 1 ratio ${report.workload.gzipLevel1Ratio.toFixed(1)}; ${report.settings.connections} TCP connections; counting sink over HTTPS. Medians of ${report.settings.rounds} rounds.`,
+      .join(', ')}), gzip level 1 ratio ${report.workload.gzipLevel1Ratio.toFixed(1)}; ${report.settings.connections} TCP connections; counting sink over HTTPS. A run is clean when other jobs on the machine kept fewer than ${CLEAN_LOAD} cores busy.`,
   );
   out.push('');
   out.push(`| syslog TCP → Syslog rows → HTTPS | ${contenders.map((c) => c.name).join(' | ')} |`);
@@ -480,6 +485,7 @@ function markdown(report: Report): string {
   row('request body', (c) => (c.gzip ? 'gzip' : 'uncompressed'));
   row('bytes posted per row', (c) => num(c.max?.postedBytesPerRow));
   row('extra rows (ASIM) per message', (c) => num(c.max ? c.max.otherRows / Math.max(1, c.max.rows) : undefined, 3));
+  row('medians over', (c) => c.medianOf ?? '–');
   row('runs, messages/s', (c) => c.runs.map((r) => num(r.msgsPerSec)).join(', ') || '–');
   row('… other load on the machine, cores', (c) => c.runs.map((r) => num(r.outsideLoadCores, 1)).join(', ') || '–');
   row('latency at half the steady max: p50 / p99 ms', (c) => (c.latency ? `${num(c.latency.p50Ms)} / ${num(c.latency.p99Ms)}` : '–'));
@@ -604,16 +610,21 @@ const gzipRatio = sample.length / gzipSync(sample, { level: 1 }).length;
 
 const sink = await startCountingSink(work);
 const target: SinkTarget = { url: sink.url, caFile: sink.caFile, auth: { type: 'static-token', token: TOKEN } };
-const results: ContenderResult[] = contenders.map((c) => ({ name: c.name, version: c.version, gzip: c.gzip, runs: [], max: undefined, latency: undefined, overload: undefined, error: undefined }));
+const results: ContenderResult[] = contenders.map((c) => ({ name: c.name, version: c.version, gzip: c.gzip, runs: [], max: undefined, latency: undefined, overload: undefined, error: undefined, medianOf: undefined }));
 let profile: ProfileSummary | undefined;
 let emulator: EmulatorRun | undefined;
 let cloudTrail: CloudTrailRun | undefined;
 let formats: FormatRate[] = [];
 try {
-  for (let round = 0; round < S.rounds; round++) {
+  // A round is clean when no run in it shared the machine with more than CLEAN_LOAD cores of other work. A full
+  // run adds rounds (up to twice as many) until it has S.rounds clean ones; medians are over the clean runs
+  // when every contender has one.
+  let cleanRounds = 0;
+  for (let round = 0; round < S.rounds * (quick ? 1 : 2) && cleanRounds < S.rounds; round++) {
     // Alternate the order, so neither always runs on a warmer (or busier) machine.
     const order = contenders.map((_, i) => i);
     if (round % 2 === 1) order.reverse();
+    let clean = true;
     for (const i of order) {
       const contender = contenders[i] as Contender;
       const result = results[i] as ContenderResult;
@@ -621,24 +632,29 @@ try {
       try {
         const run = await maxRun(contender, sink, target, workload);
         result.runs.push(run);
+        if (run.outsideLoadCores > CLEAN_LOAD) clean = false;
         log(`${contender.name} round ${round + 1}: ${fmt(run.msgsPerSec)} msgs/s, ${run.cpuSecondsPerMillion.toFixed(2)} CPU-s/M, peak RSS ${run.peakRssMiB.toFixed(0)} MiB, other load ${run.outsideLoadCores.toFixed(1)} cores${run.problems.length ? `; ${run.problems.join('; ')}` : ''}`);
       } catch (err) {
         result.error = err instanceof Error ? err.message : String(err);
         log(`${contender.name}: ${result.error}`);
       }
     }
+    if (clean) cleanRounds++;
   }
+  const useClean = results.every((result) => result.error !== undefined || result.runs.some((run) => run.outsideLoadCores <= CLEAN_LOAD));
   for (const result of results) {
-    if (result.runs.length === 0) continue;
-    // The run with the median rate, with the median CPU cost and the highest peak RSS of all runs.
-    const middle = median(result.runs.map((r) => r.msgsPerSec));
-    const run = result.runs.find((r) => r.msgsPerSec === middle) ?? result.runs[0];
+    const runs = useClean ? result.runs.filter((run) => run.outsideLoadCores <= CLEAN_LOAD) : result.runs;
+    if (runs.length === 0) continue;
+    result.medianOf = useClean ? 'clean runs' : 'all runs (none was clean)';
+    // The run with the median rate, with the median CPU cost, and the highest peak RSS of all runs.
+    const middle = median(runs.map((r) => r.msgsPerSec));
+    const run = runs.find((r) => r.msgsPerSec === middle) ?? runs[0];
     if (run === undefined) continue;
     result.max = {
       ...run,
-      steadyMsgsPerSec: median(result.runs.map((r) => r.steadyMsgsPerSec)),
-      cpuSecondsPerMillion: median(result.runs.map((r) => r.cpuSecondsPerMillion)),
-      mainThreadCpuSecondsPerMillion: median(result.runs.map((r) => r.mainThreadCpuSecondsPerMillion)),
+      steadyMsgsPerSec: median(runs.map((r) => r.steadyMsgsPerSec)),
+      cpuSecondsPerMillion: median(runs.map((r) => r.cpuSecondsPerMillion)),
+      mainThreadCpuSecondsPerMillion: median(runs.map((r) => r.mainThreadCpuSecondsPerMillion)),
       peakRssMiB: Math.max(...result.runs.map((r) => r.peakRssMiB)),
     };
   }
@@ -659,7 +675,7 @@ try {
     for (let i = 0; i < contenders.length; i++) {
       const result = results[i] as ContenderResult;
       // Rates relative to the steady-state maximum: the end-to-end rate includes start-up and the last batch's wait.
-      const steady = median(result.runs.map((r) => r.steadyMsgsPerSec).filter(Number.isFinite));
+      const steady = result.max?.steadyMsgsPerSec ?? Number.NaN;
       if (!Number.isFinite(steady)) continue;
       const perSecond = Math.round(steady * factor);
       log(`${result.name} ${kind}: ${fmt(perSecond)} msgs/s for ${seconds} s`);
