@@ -5,11 +5,9 @@
  *
  *   npm run build && node --import ./scripts/ts-loader.mjs bench/upload.ts [rows] [runs]
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientSecretCredential } from '@azure/identity';
 import { LogsIngestionClient } from '@azure/monitor-ingestion';
 import { pino } from 'pino';
@@ -19,9 +17,9 @@ import { StreamBatcher } from '../src/pipeline/batcher.ts';
 import { DeadLetterStore } from '../src/pipeline/dead-letter.ts';
 import { Delivery } from '../src/pipeline/delivery.ts';
 import { AzureLogsIngestionSink } from '../src/sinks/azure-logs-ingestion/index.ts';
-import { environment } from './harness.ts';
+import { environment, median } from './harness.ts';
+import { startEmulatorProcess } from './processes.ts';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 const ROWS = Number(process.argv[2] ?? 200_000);
 const RUNS = Number(process.argv[3] ?? 3);
 const DCR = 'dcr-00000000000000000000000000000000';
@@ -44,26 +42,6 @@ function rows(count: number): Array<Record<string, unknown>> {
     SyslogMessage: `src=10.0.${i % 256}.${(i >> 8) % 256} dst=192.168.1.${i % 200} action=allow user=user${i % 1000} seq=${i} ${'x'.repeat(120)}`,
     SourceSystem: 'Linux',
   }));
-}
-
-/** The emulator in its own process, so its CPU is not counted against either client. */
-async function startEmulatorProcess(dir: string): Promise<{ url: string; ca: string; stop: () => void }> {
-  writeFileSync(
-    join(dir, 'asimd.yaml'),
-    `emulator:\n  port: 0\n  dataDirectory: ${join(dir, 'emulator')}\n  maxStoredRequests: 0\n  dcrs:\n    - immutableId: ${DCR}\n      template: ${join(ROOT, 'config/dcr/asimd.dcr.json')}\n`,
-  );
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'emulator', '--config', join(dir, 'asimd.yaml')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text: string) => (log += text));
-  for (let i = 0; i < 200; i++) {
-    await sleep(50);
-    const match = /"url":"(https:\/\/[^"]+)"/.exec(log);
-    const cert = /"certificateFile":"([^"]+)"/.exec(log);
-    if (match?.[1] && cert?.[1]) return { url: match[1], ca: readFileSync(cert[1], 'utf8'), stop: () => child.kill('SIGTERM') };
-  }
-  child.kill('SIGKILL');
-  throw new Error(`emulator did not start: ${log}`);
 }
 
 interface Result {
@@ -124,14 +102,12 @@ async function asimdPath(url: string, ca: string, data: Array<Record<string, unk
   return result;
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
 const data = rows(ROWS);
 const megabytes = data.reduce((sum, row) => sum + Buffer.byteLength(JSON.stringify(row)), 0) / 1e6;
 console.log(environment());
 console.log(`${ROWS.toLocaleString('en')} Syslog rows (${megabytes.toFixed(1)} MB of JSON) through the emulator (separate process, HTTPS), concurrency 4`);
 const dir = mkdtempSync(join(tmpdir(), 'asimd-bench-upload-'));
-const emulator = await startEmulatorProcess(dir);
+const emulator = await startEmulatorProcess(dir, DCR);
 try {
   const results: Record<string, Result[]> = { 'asimd sink (undici + async zlib)': [], '@azure/monitor-ingestion upload()': [] };
   for (let run = 0; run < RUNS; run++) {

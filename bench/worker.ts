@@ -7,11 +7,8 @@
  *   node --import ./scripts/ts-loader.mjs bench/worker.ts
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { Piscina } from 'piscina';
-import { buildConfig } from '../src/config/load.ts';
-import { TaskBuilder, transferListOf } from '../src/pipeline/task-builder.ts';
-import type { FrameTask, TaskResult, WorkerOptions, WorkerPolicy } from '../src/pipeline/task.ts';
 import { environment } from './harness.ts';
+import { workerPool, workerRate } from './worker-pool.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const CORPUS = new URL('../shared/corpus/', ROOT);
@@ -45,58 +42,7 @@ const CATEGORIES: Array<[string, string[]]> = [
   ['sshd (loghub OpenSSH) → Syslog + ASIM Authentication', loghub('loghub_OpenSSH_2k.log')],
 ];
 
-function tasksOf(lines: string[]): FrameTask[] {
-  const builder = new TaskBuilder('syslog_tcp', 256 * 1024, 4096);
-  const tasks: FrameTask[] = [];
-  const now = Date.now();
-  // Enough tasks to run a while without reusing transferred buffers.
-  for (let round = 0; round < 120; round++) {
-    for (const line of lines) {
-      const bytes = Buffer.from(line);
-      if (!builder.fits(bytes.length)) tasks.push(builder.take() as FrameTask);
-      builder.add(bytes, 0, bytes.length, '10.1.2.3', now, 0);
-    }
-  }
-  const last = builder.take();
-  if (last) tasks.push(last);
-  return tasks;
-}
-
-const config = buildConfig({});
-const policy: WorkerPolicy = { timeZone: 'UTC', outputs: config.sources.syslog.outputs, facilities: [], minimumSeverity: 7 };
-const workerData: WorkerOptions = {
-  streams: config.streams,
-  policies: { syslog_udp: policy, syslog_tcp: policy, syslog_tls: policy },
-  rowSeparator: 0x2c,
-};
-const pool = new Piscina<FrameTask, TaskResult>({
-  filename: new URL('../src/pipeline/worker.ts', import.meta.url).href,
-  minThreads: 1,
-  maxThreads: 1,
-  idleTimeout: Number.POSITIVE_INFINITY,
-  recordTiming: false,
-  workerData,
-});
-
-async function rate(lines: string[]): Promise<{ perSecond: number; rowsPerMessage: number }> {
-  const tasks = tasksOf(lines);
-  let next = 0;
-  let messages = 0;
-  let rows = 0;
-  const started = performance.now();
-  const lane = async (): Promise<void> => {
-    while (performance.now() - started < RUN_MS && next < tasks.length) {
-      const task = tasks[next++] as FrameTask;
-      const count = task.count;
-      const result = await pool.run(task, { transferList: transferListOf(task) });
-      messages += count;
-      rows += result.outputs.reduce((sum, output) => sum + output.rows, 0);
-    }
-  };
-  // Four tasks in flight keep the worker from waiting on the main thread between tasks.
-  await Promise.all([lane(), lane(), lane(), lane()]);
-  return { perSecond: messages / ((performance.now() - started) / 1000), rowsPerMessage: rows / messages };
-}
+const pool = workerPool();
 
 console.log(environment());
 console.log(`one worker thread (the pipeline's worker), tasks of ≤ 256 KiB / 4096 frames, median of ${RUNS} runs of ${RUN_MS} ms`);
@@ -107,9 +53,9 @@ for (const [name, lines] of CATEGORIES.filter(([category]) => only === undefined
     console.log(`${name}: skipped (../shared/corpus not found)`);
     continue;
   }
-  await rate(lines); // warm-up
+  await workerRate(pool, lines, RUN_MS); // warm-up
   const results = [];
-  for (let run = 0; run < RUNS; run++) results.push(await rate(lines));
+  for (let run = 0; run < RUNS; run++) results.push(await workerRate(pool, lines, RUN_MS));
   const sorted = results.map((r) => r.perSecond).sort((a, b) => a - b);
   console.log(
     `${name}: ${Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0).toLocaleString('en')} messages/s per core (${(results[0]?.rowsPerMessage ?? 0).toFixed(2)} rows per message)`,
