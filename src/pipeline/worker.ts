@@ -23,7 +23,12 @@ const ROW_ID_PREFIX = Buffer.from(`,"${ROW_ID_COLUMN}":"`, 'latin1');
 const QUOTE = 0x22;
 const CLOSE_BRACE = 0x7d;
 
-/** A growable byte buffer of serialized rows with the end offset of each row. */
+/**
+ * A growable byte buffer of serialized rows with the end offset of each row.
+ * One per stream per worker thread, reused from task to task: what a task
+ * returns is an exact-size copy, so the main thread receives (and its GC
+ * tracks) only the bytes written, not a buffer sized for the worst case.
+ */
 class RowWriter {
   private buffer: Buffer;
   private ends: Uint32Array;
@@ -34,11 +39,9 @@ class RowWriter {
   constructor(
     private readonly stream: string,
     private readonly separator: number,
-    initialBytes: number,
-    initialRows: number,
   ) {
-    this.buffer = Buffer.allocUnsafeSlow(Math.max(initialBytes, 4096));
-    this.ends = new Uint32Array(Math.max(initialRows, 16));
+    this.buffer = Buffer.allocUnsafeSlow(256 * 1024);
+    this.ends = new Uint32Array(1024);
     this.times = new Float64Array(this.ends.length);
   }
 
@@ -65,20 +68,30 @@ class RowWriter {
     this.ends[this.rows++] = this.length;
   }
 
+  get empty(): boolean {
+    return this.rows === 0;
+  }
+
+  /** Drops what an earlier task left (only if it failed before finish()). */
+  reset(): void {
+    this.length = 0;
+    this.rows = 0;
+  }
+
   private grow(atLeast: number): void {
     const next = Buffer.allocUnsafeSlow(Math.max(atLeast, this.buffer.length * 2));
     this.buffer.copy(next, 0, 0, this.length);
     this.buffer = next;
   }
 
+  /** The task's rows, copied out to be transferred; the writer starts empty for the next task. */
   finish(): StreamRows {
-    return {
-      stream: this.stream,
-      data: new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.length),
-      ends: this.ends.subarray(0, this.rows),
-      times: this.times.subarray(0, this.rows),
-      rows: this.rows,
-    };
+    const data = new Uint8Array(this.length);
+    data.set(this.buffer.subarray(0, this.length));
+    const rows: StreamRows = { stream: this.stream, data, ends: this.ends.slice(0, this.rows), times: this.times.slice(0, this.rows), rows: this.rows };
+    this.length = 0;
+    this.rows = 0;
+    return rows;
   }
 }
 
@@ -116,22 +129,29 @@ const policies = new Map<string, PreparedPolicy>(
   }),
 );
 
-/** The rows of one task, a writer per output stream, created on first use. */
+/** This thread's writers, one per output stream, created on first use. */
+const writers = new Map<string, RowWriter>();
+
+/** The rows of one task: the writers it wrote to. */
 class TaskOutputs {
-  private readonly writers = new Map<string, RowWriter>();
-  constructor(private readonly initialBytes: number, private readonly initialRows: number) {}
+  private readonly used: RowWriter[] = [];
+
+  constructor() {
+    for (const writer of writers.values()) writer.reset();
+  }
 
   writer(stream: string): RowWriter {
-    let writer = this.writers.get(stream);
+    let writer = writers.get(stream);
     if (!writer) {
-      writer = new RowWriter(stream, options.rowSeparator, this.initialBytes, this.initialRows);
-      this.writers.set(stream, writer);
+      writer = new RowWriter(stream, options.rowSeparator);
+      writers.set(stream, writer);
     }
+    if (writer.empty && !this.used.includes(writer)) this.used.push(writer);
     return writer;
   }
 
   finish(): StreamRows[] {
-    return [...this.writers.values()].map((writer) => writer.finish());
+    return this.used.map((writer) => writer.finish());
   }
 }
 
@@ -139,7 +159,7 @@ export default function processFrames(task: FrameTask): unknown {
   if (task.report) return processDocuments(task);
   const startedAt = performance.now();
   const bytes = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
-  const outputs = new TaskOutputs(bytes.length * 2 + task.count * 320, task.count);
+  const outputs = new TaskOutputs();
   const { streams } = options;
   const policy = policies.get(task.source);
   if (policy === undefined) throw new Error(`no policy for source ${task.source}`);
@@ -221,7 +241,7 @@ function findCef(text: string): CefEvent | undefined {
 function processDocuments(task: FrameTask): unknown {
   const startedAt = performance.now();
   const bytes = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
-  const outputs = new TaskOutputs(bytes.length * 2, task.count * 4);
+  const outputs = new TaskOutputs();
   const counts: TaskCounts = { formats: {}, problems: {}, filtered: {}, invalidUtf8: 0, cef: 0, authentication: 0 };
   const documents: DocumentOutcome[] = [];
   let start = 0;
