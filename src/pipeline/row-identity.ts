@@ -14,9 +14,9 @@ import xxhash from 'xxhash-wasm';
 /** The column every stream carries; `_CF` because it is a custom column on built-in tables. */
 export const ROW_ID_COLUMN = 'AsimdRowId_CF';
 
-const { h64ToString } = await xxhash();
+const hasher = await xxhash();
 
 /** The identity of one input, described as text (a syslog line with its sender, a CloudTrail eventID…). */
 export function rowIdentity(input: string): string {
-  return h64ToString(input);
+  return hasher.h64ToString(input);
 }
