@@ -419,6 +419,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private onResult(source: SourceName, bytes: number, result: TaskResult): void {
     this.metrics.tasks.inc({ outcome: 'ok' });
     this.busyMs += result.busyMs;
+    if (result.spent) this.builders.get(source)?.recycle(result.spent);
     const { counts } = result;
     for (const [format, count] of Object.entries(counts.formats)) this.metrics.parsed.inc({ source, format }, count);
     for (const [reason, count] of Object.entries(counts.problems)) this.metrics.failed.inc({ source, reason }, count);

@@ -1,5 +1,8 @@
 import { Buffer } from 'node:buffer';
-import type { FrameTask, SourceName } from './task.ts';
+import type { FrameTask, SourceName, SpentTask } from './task.ts';
+
+/** Spent task arrays kept for reuse; enough for the tasks in flight, so a burst cannot pin more. */
+const MAX_SPARE = 4;
 
 /**
  * Packs frames from one source into a FrameTask. Each frame is copied once, from
@@ -16,6 +19,7 @@ export class TaskBuilder {
   private peerIndexByAddress = new Map<string, number>();
   private count = 0;
   private length = 0;
+  private readonly spare: SpentTask[] = [];
 
   constructor(
     readonly source: SourceName,
@@ -66,6 +70,12 @@ export class TaskBuilder {
     this.count++;
   }
 
+  /** Keeps a spent task's arrays for a later task (only same-sized ones: an oversized frame's buffer is let go). */
+  recycle(spent: SpentTask): void {
+    if (this.spare.length >= MAX_SPARE || spent.data.byteLength !== this.maxBytes || spent.ends.length !== this.maxFrames) return;
+    this.spare.push(spent);
+  }
+
   /** Hands over what was built and starts a fresh task. */
   take(): FrameTask | undefined {
     if (this.count === 0) return undefined;
@@ -79,11 +89,12 @@ export class TaskBuilder {
       peers: this.peers,
       count: this.count,
     };
-    this.data = Buffer.allocUnsafeSlow(this.maxBytes);
-    this.ends = new Uint32Array(this.maxFrames);
-    this.flags = new Uint8Array(this.maxFrames);
-    this.receivedAt = new Float64Array(this.maxFrames);
-    this.peerIndex = new Uint16Array(this.maxFrames);
+    const reuse = this.spare.pop();
+    this.data = reuse ? Buffer.from(reuse.data) : Buffer.allocUnsafeSlow(this.maxBytes);
+    this.ends = reuse?.ends ?? new Uint32Array(this.maxFrames);
+    this.flags = reuse?.flags ?? new Uint8Array(this.maxFrames);
+    this.receivedAt = reuse?.receivedAt ?? new Float64Array(this.maxFrames);
+    this.peerIndex = reuse?.peerIndex ?? new Uint16Array(this.maxFrames);
     this.peers = [];
     this.peerIndexByAddress = new Map();
     this.count = 0;

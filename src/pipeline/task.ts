@@ -99,4 +99,18 @@ export interface TaskResult {
   documents?: DocumentOutcome[];
   /** Time the worker spent on the task, for the pool's busy-time counter. */
   busyMs: number;
+  /**
+   * The task's own arrays, handed back (transferred) once the worker is done
+   * with them, so the next task reuses them instead of allocating: fewer new
+   * ArrayBuffers on the main thread means fewer GCs there.
+   */
+  spent?: SpentTask;
+}
+
+export interface SpentTask {
+  data: ArrayBuffer;
+  ends: Uint32Array;
+  flags: Uint8Array;
+  receivedAt: Float64Array;
+  peerIndex: Uint16Array;
 }

@@ -9,7 +9,7 @@ import { createParser, decodeFrame, type SyslogParser } from '../../parsers/sysl
 import { toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
 import { toSyslogRow } from '../../parsers/tables/syslog.ts';
 import { ROW_ID_COLUMN, rowIdentity } from './row-identity.ts';
-import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
+import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type SpentTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
 
 /*
  * Runs in the piscina pool: parse → normalize → serialize for a whole batch of
@@ -102,7 +102,10 @@ function increment(counts: Record<string, number>, key: string): void {
 class MovableResult {
   constructor(private readonly result: TaskResult) {}
   get [Piscina.transferableSymbol](): ArrayBufferLike[] {
-    return this.result.outputs.flatMap((output) => [output.data.buffer, output.ends.buffer, output.times.buffer]);
+    const buffers: ArrayBufferLike[] = this.result.outputs.flatMap((output) => [output.data.buffer, output.ends.buffer, output.times.buffer]);
+    const spent = this.result.spent;
+    if (spent) buffers.push(spent.data, spent.ends.buffer, spent.flags.buffer, spent.receivedAt.buffer, spent.peerIndex.buffer);
+    return buffers;
   }
   get [Piscina.valueSymbol](): TaskResult {
     return this.result;
@@ -214,7 +217,8 @@ export default function processFrames(task: FrameTask): unknown {
       }
     }
   }
-  const movable = new MovableResult({ outputs: outputs.finish(), counts, busyMs: performance.now() - startedAt });
+  const spent: SpentTask = { data: task.data.buffer as ArrayBuffer, ends: task.ends, flags: task.flags, receivedAt: task.receivedAt, peerIndex: task.peerIndex };
+  const movable = new MovableResult({ outputs: outputs.finish(), counts, busyMs: performance.now() - startedAt, spent });
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);
 }
 
