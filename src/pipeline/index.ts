@@ -11,7 +11,7 @@ import { DeadLetterStore } from './dead-letter.ts';
 import { Delivery, type DeliveryOutcome } from './delivery.ts';
 import { SegmentJournal, type AppendResult } from './journal/index.ts';
 import { FACILITY_NAMES, SEVERITY_NAMES, policyOf } from '../sources/config.ts';
-import type { DocumentOutcome, DocumentSource, FrameTask, SourceName, TaskResult, WorkerOptions, WorkerPolicy } from './task.ts';
+import type { DocumentOutcome, DocumentSource, FrameTask, SealResult, SealTask, SourceName, TaskResult, WorkerOptions, WorkerPolicy } from './task.ts';
 import { TaskBuilder, transferListOf } from './task-builder.ts';
 
 /** What a source sees of the pipeline. */
@@ -30,6 +30,8 @@ const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : '.
 
 /** Unusable documents are kept whole up to this size, so one bad upload cannot fill the disk. */
 const MAX_DEAD_LETTER_DOCUMENT = 64 * 1024;
+/** Bodies at least this large own their ArrayBuffer (Node pools only small buffers) and are transferred, not copied. */
+const TRANSFER_MIN_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
 const COMMA = 0x2c;
 
@@ -40,7 +42,7 @@ const COMMA = 0x2c;
  * output is over budget no task starts, so the input fills and sources feel it.
  */
 export class Pipeline extends EventEmitter implements FrameSink {
-  private readonly pool: Piscina<FrameTask, TaskResult>;
+  private readonly pool: Piscina<FrameTask | SealTask, TaskResult | SealResult>;
   private readonly builders = new Map<SourceName, TaskBuilder>();
   private readonly lingerTimers = new Map<SourceName, NodeJS.Timeout>();
   private readonly waiting: Array<{ task: FrameTask; bytes: number; seq: number }> = [];
@@ -91,7 +93,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
       policies: workerPolicies(config),
       rowSeparator: sink.framing === 'json-array' ? COMMA : NEWLINE,
     };
-    this.pool = new Piscina<FrameTask, TaskResult>({
+    this.pool = new Piscina<FrameTask | SealTask, TaskResult | SealResult>({
       filename: WORKER_FILE,
       minThreads: this.threads,
       maxThreads: this.threads,
@@ -174,19 +176,61 @@ export class Pipeline extends EventEmitter implements FrameSink {
    * answered only once they are all on disk.
    */
   private deliverBatch(batch: Batch): void {
-    const journal = this.journal;
-    if (!journal) {
+    if (!this.journal && this.sink.gzipLevel === undefined) {
       this.delivery.enqueue(batch);
       return;
     }
     let journaled!: () => void;
     const written = new Promise<void>((resolve) => (journaled = resolve));
     this.journalWaits?.push(written);
-    const slot: JournalSlot = { batch, state: 'writing', id: undefined, journaled };
+    const slot: JournalSlot = { batch, state: 'sealing', id: undefined, journaled, bytes: batch.body.length };
     this.journalQueue.push(slot);
     this.journaling += batch.body.length;
-    if (this.refusedCount > 0) this.refuse(slot, undefined);
-    else this.appendToJournal(journal, slot);
+    this.seal(slot);
+  }
+
+  /**
+   * A worker computes the body's CRC-32 (for the journal) and its gzip (for the
+   * sink), so the main thread does neither (DESIGN.md §1 rule 4). Large bodies
+   * travel to the worker and back by transfer; small ones, which may sit in
+   * Node's shared buffer pool, are copied.
+   */
+  private seal(slot: JournalSlot): void {
+    const body = slot.batch.body;
+    const task: SealTask = { kind: 'seal', body, gzipLevel: this.sink.gzipLevel };
+    const transfer = body.buffer.byteLength >= TRANSFER_MIN_BYTES;
+    // The pool runs two kinds of task; a seal task always answers with a SealResult.
+    const sealed = this.pool.run(task, transfer ? { transferList: [body.buffer as ArrayBuffer] } : {}) as Promise<SealResult>;
+    sealed.then(
+      ({ body: returned, crc, gzip }) => {
+        slot.batch = { ...slot.batch, body: Buffer.from(returned.buffer, returned.byteOffset, returned.byteLength), bodyCrc: crc, gzip };
+        slot.state = 'sealed';
+        this.forwardSealed();
+      },
+      (err: unknown) => {
+        this.logger.error({ err, code: errorCodeOf(err), stream: slot.batch.stream }, 'a worker could not seal a batch');
+        if (transfer) {
+          // The body went to the worker with the task: nothing is left to send.
+          this.metrics.dropped.inc({ source: 'sink', reason: 'seal_failed' }, slot.batch.rows);
+          slot.batch = { ...slot.batch, body: Buffer.alloc(0), rows: 0, ends: new Uint32Array(0) };
+        }
+        slot.state = 'sealed';
+        this.forwardSealed();
+      },
+    );
+  }
+
+  /** Sealed batches go on in the order they were cut: into the journal, or straight to delivery without one. */
+  private forwardSealed(): void {
+    const journal = this.journal;
+    for (const slot of this.journalQueue) {
+      if (slot.state === 'sealing') break;
+      if (slot.state !== 'sealed') continue;
+      if (slot.batch.rows === 0) this.written(slot, undefined);
+      else if (!journal) this.written(slot, undefined);
+      else if (this.refusedCount > 0) this.refuse(slot, undefined);
+      else this.appendToJournal(journal, slot);
+    }
   }
 
   private appendToJournal(journal: SegmentJournal, slot: JournalSlot): void {
@@ -247,8 +291,9 @@ export class Pipeline extends EventEmitter implements FrameSink {
       this.lastRefusal = '';
     }
     while (this.journalQueue[0]?.state === 'written') {
-      const { batch, id: journalId } = this.journalQueue.shift() as JournalSlot;
-      this.journaling -= batch.body.length;
+      const { batch, id: journalId, bytes } = this.journalQueue.shift() as JournalSlot;
+      this.journaling -= bytes;
+      if (batch.rows === 0) continue;
       // Up to half the output budget, bodies stay in memory; beyond it they are read back from disk when sent.
       if (journalId === undefined) this.delivery.enqueue(batch);
       else if (this.delivery.bytes + batch.body.length <= this.config.pipeline.outputBytes / 2) this.delivery.enqueue({ ...batch, journalId });
@@ -375,7 +420,8 @@ export class Pipeline extends EventEmitter implements FrameSink {
       const { task, bytes, seq } = next;
       const source = task.source;
       const count = task.count;
-      this.pool.run(task, { transferList: transferListOf(task) }).then(
+      // A frame task always answers with a TaskResult.
+      (this.pool.run(task, { transferList: transferListOf(task) }) as Promise<TaskResult>).then(
         (result) =>
           this.inOrder(seq, () => {
             const report = this.reporting.get(seq);
@@ -482,10 +528,12 @@ export class Pipeline extends EventEmitter implements FrameSink {
       await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
     }
     for (const batcher of this.batchers.values()) batcher.flush();
+    // Batches being sealed finish first (with or without a journal).
+    while (this.journalQueue.some((slot) => slot.state === 'sealing')) await new Promise((resolve) => setTimeout(resolve, 5));
     if (this.journal) {
       // Everything accepted is journaled before exit; what is not yet being
       // sent stays there for the next start instead of holding up the exit.
-      while (this.journalQueue.some((slot) => slot.state === 'writing')) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (this.journalQueue.some((slot) => slot.state === 'sealing' || slot.state === 'writing')) await new Promise((resolve) => setTimeout(resolve, 5));
       this.sendRefusedFromMemory();
       this.delivery.park();
     }
@@ -520,8 +568,10 @@ export class Pipeline extends EventEmitter implements FrameSink {
 
 interface JournalSlot {
   batch: Batch;
-  state: 'writing' | 'refused' | 'written';
+  state: 'sealing' | 'sealed' | 'writing' | 'refused' | 'written';
   id: number | undefined;
+  /** Body bytes counted in `journaling` when the slot was queued. */
+  bytes: number;
   /** Resolves the promise an HTTP request may be waiting on. */
   journaled: () => void;
 }

@@ -114,3 +114,20 @@ export interface SpentTask {
   receivedAt: Float64Array;
   peerIndex: Uint16Array;
 }
+
+/**
+ * A batch cut by a batcher, sent back to the pool to be sealed off the main
+ * thread: its CRC-32 for the journal and, when the sink wants it, its gzip
+ * body. The body travels both ways as a transferred ArrayBuffer.
+ */
+export interface SealTask {
+  kind: 'seal';
+  body: Uint8Array;
+  gzipLevel: number | undefined;
+}
+
+export interface SealResult {
+  body: Uint8Array;
+  crc: number;
+  gzip: Uint8Array | undefined;
+}

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
+import { crc32, gzipSync } from 'node:zlib';
 import { Piscina } from 'piscina';
 import { cefStart, parseCefAt, type CefEvent } from '../../parsers/cef/index.ts';
 import { cloudTrailRecordsOf, normalizeCloudTrail, parseJsonSafely } from '../../parsers/aws-cloudtrail/index.ts';
@@ -9,7 +10,7 @@ import { createParser, decodeFrame, type SyslogParser } from '../../parsers/sysl
 import { toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
 import { toSyslogRow } from '../../parsers/tables/syslog.ts';
 import { ROW_ID_COLUMN, rowIdentity } from './row-identity.ts';
-import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type SpentTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
+import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type SealResult, type SealTask, type SpentTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
 
 /*
  * Runs in the piscina pool: parse → normalize → serialize for a whole batch of
@@ -158,8 +159,29 @@ class TaskOutputs {
   }
 }
 
-export default function processFrames(task: FrameTask): unknown {
+export default function processTask(task: FrameTask | SealTask): unknown {
+  if ('kind' in task) return seal(task);
   if (task.report) return processDocuments(task);
+  return processFrames(task);
+}
+
+/** CRC-32 and gzip of a batch body, here rather than on the main thread (DESIGN.md §1 rule 4). */
+function seal(task: SealTask): unknown {
+  const body = task.body;
+  const crc = crc32(body);
+  const gzip = task.gzipLevel === undefined ? undefined : new Uint8Array(gzipSync(body, { level: task.gzipLevel, chunkSize: Math.max(64 * 1024, body.length >>> 1) }));
+  const result: SealResult = { body, crc, gzip };
+  return Piscina.move({
+    get [Piscina.transferableSymbol](): ArrayBufferLike[] {
+      return gzip ? [body.buffer, gzip.buffer] : [body.buffer];
+    },
+    get [Piscina.valueSymbol](): SealResult {
+      return result;
+    },
+  } as unknown as Parameters<typeof Piscina.move>[0]);
+}
+
+function processFrames(task: FrameTask): unknown {
   const startedAt = performance.now();
   const bytes = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   const outputs = new TaskOutputs();

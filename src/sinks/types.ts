@@ -16,6 +16,10 @@ export interface Batch {
   createdAt: number;
   /** Set when the batch is in the on-disk journal: acknowledged there once it is delivered or given up. */
   journalId?: number;
+  /** CRC-32 of `body`, computed in a worker when the batch was sealed; the journal uses it. */
+  bodyCrc?: number;
+  /** `body` gzip-compressed in a worker when the sink asked for it (gzipLevel); the sink sends it as is. */
+  gzip?: Uint8Array;
 }
 
 /** What a sink says about one attempt; a separate policy (Delivery) acts on it. */
@@ -30,6 +34,8 @@ export type SinkVerdict =
 export interface Sink {
   readonly name: string;
   readonly framing: RowFraming;
+  /** When set, batches reach send() already gzip-compressed at this level (`gzip`), by a worker. */
+  readonly gzipLevel?: number;
   /** Checks the destination is usable; throws ASIMD_SINK_UNAVAILABLE otherwise. */
   start(): Promise<void>;
   /** True while the sink accepts batches (for /readyz). */

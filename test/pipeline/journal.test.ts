@@ -4,6 +4,8 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync,
 import { open as openFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { encodeBatch, segmentName } from '../../src/pipeline/journal/format.ts';
 import { SegmentJournal } from '../../src/pipeline/journal/index.ts';
 import type { JournalOptions } from '../../src/pipeline/journal/index.ts';
 import type { JournalIo, SegmentFile } from '../../src/pipeline/journal/segment-journal.ts';
@@ -403,4 +405,34 @@ void t.test('append after close answers disk_error', async (t) => {
   await journal.close();
   const result = await journal.append(batchOf(1));
   t.same(result, { ok: false, reason: 'disk_error', error: 'journal closed' });
+});
+
+void t.test('a body checksum computed in a worker (bodyCrc) is part of the record; a wrong one reads as corrupt', async (t) => {
+  const dir = tmp();
+  const { journal } = await openJournal(dir);
+  const good = batchOf(1);
+  const goodId = await appendOk(journal, { ...good, bodyCrc: crc32(good.body) });
+  await appendOk(journal, { ...batchOf(2), bodyCrc: (crc32(batchOf(2).body) ^ 1) >>> 0 });
+  await journal.close();
+  const reopened = await openJournal(dir);
+  t.same(reopened.recovered.map((r) => r.id), [goodId], 'the record with the right body checksum is recovered');
+  sameBatch(t, await reopened.journal.read(goodId), good, 'and reads back');
+  t.match(reopened.losses, [{ reason: 'torn_tail' }], 'the other fails its checksum (the last record: a torn tail)');
+  await reopened.journal.close();
+});
+
+void t.test('a segment written in format 1 (ASIMDJ01) is still read', async (t) => {
+  const dir = tmp();
+  const batch = batchOf(7);
+  const record = encodeBatch(42, batch);
+  const bytes = Buffer.concat(record.parts);
+  // Format 1 checksums type ‖ payload in order, body included.
+  bytes.writeUInt32LE(crc32(bytes.subarray(8)), 4);
+  writeFileSync(join(dir, segmentName(1)), Buffer.concat([Buffer.from('ASIMDJ01', 'latin1'), bytes]));
+  const { journal, recovered, losses } = await openJournal(dir);
+  t.same(recovered.map((r) => r.id), [42]);
+  t.same(losses, [], 'nothing lost');
+  sameBatch(t, await journal.read(42), batch, 'the batch reads back');
+  await journal.ack(42);
+  await journal.close();
 });

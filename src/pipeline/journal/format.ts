@@ -6,15 +6,28 @@ import type { Batch } from '../../sinks/types.ts';
  * The on-disk format of a journal segment, `<dir>/<16-digit sequence>.seg`:
  *
  *   segment := MAGIC record*
- *   record  := u32 payloadLength | u32 crc32(type ‖ payload) | u8 type | payload      (little-endian)
+ *   record  := u32 payloadLength | u32 checksum | u8 type | payload      (little-endian)
  *   BATCH payload := u64 id | f64 createdAt | u32 rows | u8 framing | u16 streamLength | stream (UTF-8)
  *                    | u32 endsCount | u32 bodyLength | endsCount × u32 | body
  *   ACK payload   := u64 id
  *
  * The checksum is zlib's CRC-32 (IEEE), native since Node 20.15; bench/journal.ts
- * compares it with a table-driven CRC-32C in JavaScript.
+ * compares it with a table-driven CRC-32C in JavaScript. In format 2 (MAGIC
+ * ASIMDJ02) a BATCH record's checksum is crc32(type ‖ payload before the body)
+ * continued from crc32(body), so a worker can checksum the body when it seals
+ * the batch and the main thread only covers the few bytes around it; ACK
+ * records, and every record of format 1 (ASIMDJ01, still read), are
+ * crc32(type ‖ payload).
  */
-export const MAGIC = Buffer.from('ASIMDJ01', 'latin1');
+export const MAGIC = Buffer.from('ASIMDJ02', 'latin1');
+const MAGIC_V1 = Buffer.from('ASIMDJ01', 'latin1');
+
+/** The format of a segment from its first bytes: 2, 1, or undefined when it is not a segment (or is torn there). */
+export function formatOf(data: Buffer): 1 | 2 | undefined {
+  if (data.length < MAGIC.length) return undefined;
+  const head = data.subarray(0, MAGIC.length);
+  return head.equals(MAGIC) ? 2 : head.equals(MAGIC_V1) ? 1 : undefined;
+}
 export const RECORD_HEADER = 9;
 export const TYPE_BATCH = 1;
 export const TYPE_ACK = 2;
@@ -57,9 +70,9 @@ export function encodeBatch(id: number, batch: Batch): EncodedRecord {
   head.writeUInt32LE(batch.body.length, (at += 4));
   // An empty part is skipped: zlib.crc32 answers 0 for a zero-length view of an
   // empty ArrayBuffer (zlib's crc32(crc, NULL, 0) returns its initial value).
-  let crc = crc32(head.subarray(8));
+  const bodyCrc = batch.bodyCrc ?? (batch.body.length > 0 ? crc32(batch.body) : 0);
+  let crc = crc32(head.subarray(8), bodyCrc);
   if (ends.length > 0) crc = crc32(ends, crc);
-  if (batch.body.length > 0) crc = crc32(batch.body, crc);
   head.writeUInt32LE(crc, 4);
   return { parts: [head, ends, batch.body], size: RECORD_HEADER + payloadLength };
 }
@@ -79,14 +92,14 @@ export type Decoded =
   /** `torn`: the record runs past the end of the data (an interrupted write). */
   | { kind: 'bad'; torn: boolean };
 
-/** Validates and decodes the record at `offset`. The batch's body is a view into `data`. */
-export function decodeRecord(data: Buffer, offset: number): Decoded {
+/** Validates and decodes the record at `offset` of a segment in `format`. The batch's body is a view into `data`. */
+export function decodeRecord(data: Buffer, offset: number, format: 1 | 2 = 2): Decoded {
   const left = data.length - offset;
   if (left < RECORD_HEADER) return { kind: 'bad', torn: true };
   const payloadLength = data.readUInt32LE(offset);
   if (payloadLength > left - RECORD_HEADER) return { kind: 'bad', torn: true };
   const end = offset + RECORD_HEADER + payloadLength;
-  if (crc32(data.subarray(offset + 8, end)) !== data.readUInt32LE(offset + 4)) return { kind: 'bad', torn: end === data.length };
+  if (checksumOf(data, offset, end, format) !== data.readUInt32LE(offset + 4)) return { kind: 'bad', torn: end === data.length };
   const type = data[offset + 8];
   const size = RECORD_HEADER + payloadLength;
   let at = offset + RECORD_HEADER;
@@ -110,6 +123,20 @@ export function decodeRecord(data: Buffer, offset: number): Decoded {
   at += endsCount * 4;
   const body = data.subarray(at, end);
   return { kind: 'batch', id, batch: { stream, body, rows, framing, ends, createdAt }, size };
+}
+
+/** The checksum a record at [offset, end) should carry (see the format note above). */
+function checksumOf(data: Buffer, offset: number, end: number, format: 1 | 2): number {
+  const covered = data.subarray(offset + 8, end);
+  if (format === 1 || data[offset + 8] !== TYPE_BATCH || end - offset - RECORD_HEADER < BATCH_FIXED) return crc32(covered);
+  // The body is the payload's last bodyLength bytes; its length field sits after the stream name.
+  const streamLength = data.readUInt16LE(offset + RECORD_HEADER + 8 + 8 + 4 + 1);
+  const lengthsAt = offset + RECORD_HEADER + BATCH_FIXED - 8 + streamLength;
+  if (lengthsAt + 8 > end) return crc32(covered);
+  const bodyLength = data.readUInt32LE(lengthsAt + 4);
+  if (bodyLength > end - lengthsAt - 8) return crc32(covered);
+  const bodyStart = end - bodyLength;
+  return crc32(data.subarray(offset + 8, bodyStart), bodyLength > 0 ? crc32(data.subarray(bodyStart, end)) : 0);
 }
 
 /**

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Batch } from '../../sinks/types.ts';
 import { AsimdError } from '../../errors/index.ts';
-import { MAGIC, SEGMENT_NAME, decodeRecord, encodeAck, encodeBatch, segmentName, unverifiedBatchIds } from './format.ts';
+import { MAGIC, SEGMENT_NAME, decodeRecord, encodeAck, encodeBatch, formatOf, segmentName, unverifiedBatchIds } from './format.ts';
 import type { EncodedRecord } from './format.ts';
 
 export type FsyncPolicy = 'batch' | 'interval' | 'never';
@@ -82,6 +82,8 @@ interface Segment {
   path: string;
   /** Bytes in the file, header included. */
   size: number;
+  /** Record format (format.ts); segments from an older release keep theirs until they are deleted. */
+  format: 1 | 2;
   /** Unacknowledged batches in this segment: id → where the record is. */
   live: Map<number, RecordAt>;
   file: SegmentFile | undefined;
@@ -217,17 +219,18 @@ export class SegmentJournal extends EventEmitter {
       } catch (err) {
         throw new AsimdError('ASIMD_JOURNAL_OPEN', `journal: cannot read ${path}: ${describe(err)}`, { cause: err });
       }
-      const segment: Segment = { sequence: Number(name.slice(0, 16)), path, size: data.length, live: new Map(), file: undefined, tainted: false, reclaimFailed: false, acksHeld: [] };
+      const format = formatOf(data);
+      const segment: Segment = { sequence: Number(name.slice(0, 16)), path, size: data.length, format: format ?? 2, live: new Map(), file: undefined, tainted: false, reclaimFailed: false, acksHeld: [] };
       segments.push(segment);
       const isLast = i === names.length - 1;
       let offset = 0;
       let bad: { torn: boolean } | undefined;
-      if (data.length < MAGIC.length || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
+      if (format === undefined) {
         bad = { torn: data.length < MAGIC.length && MAGIC.subarray(0, data.length).equals(data) };
       } else {
         offset = MAGIC.length;
         while (offset < data.length) {
-          const record = decodeRecord(data, offset);
+          const record = decodeRecord(data, offset, format);
           if (record.kind === 'bad') {
             bad = record;
             break;
@@ -361,7 +364,7 @@ export class SegmentJournal extends EventEmitter {
       try {
         const data = Buffer.allocUnsafe(at.size);
         const { bytesRead } = await handle.read(data, 0, at.size, at.offset);
-        const record = decodeRecord(data.subarray(0, bytesRead), 0);
+        const record = decodeRecord(data.subarray(0, bytesRead), 0, segment.format);
         if (record.kind === 'batch' && record.id === id) return record.batch;
         problem = 'checksum or id mismatch';
       } finally {
@@ -597,7 +600,7 @@ export class SegmentJournal extends EventEmitter {
       await unlink(path).catch(() => undefined);
       throw err;
     }
-    return { sequence, path, size: MAGIC.length, live: new Map(), file, tainted: false, reclaimFailed: false, acksHeld: [] };
+    return { sequence, path, size: MAGIC.length, format: 2, live: new Map(), file, tainted: false, reclaimFailed: false, acksHeld: [] };
   }
 
   /**

@@ -132,15 +132,20 @@ export class AzureLogsIngestionSink implements Sink {
     if (!targets?.length) return { kind: 'reject', reason: 'no_target', error: `no sink.azure target takes stream ${batch.stream}` };
     const index = this.nextTarget.get(batch.stream) ?? 0;
     this.nextTarget.set(batch.stream, index + 1);
-    return this.post(targets[index % targets.length] as Target, batch.stream, batch.body, batch.rows);
+    return this.post(targets[index % targets.length] as Target, batch.stream, batch.body, batch.rows, batch.gzip);
   }
 
-  private async post(target: Target, stream: string, body: Buffer, rows: number): Promise<SinkVerdict> {
+  get gzipLevel(): number {
+    return this.config.compressionLevel;
+  }
+
+  private async post(target: Target, stream: string, body: Buffer, rows: number, sealed?: Uint8Array): Promise<SinkVerdict> {
     const token = await this.tokens.current();
     if (token === undefined) return { kind: 'retry', reason: 'no_token' };
-    // One output chunk for the whole body (JSON rows compress 3-10×): zlib's 16 KiB
-    // default meant a main-thread callback, a buffer and a stream event per chunk.
-    const compressed = await gzipAsync(body, { level: this.config.compressionLevel, chunkSize: Math.max(64 * 1024, body.length >>> 1) });
+    // Sealed batches come compressed by a worker; halves of a split one and batches read back
+    // from the journal are compressed here, on libuv's pool, in one output chunk (zlib's 16 KiB
+    // default meant a main-thread callback, a buffer and a stream event per chunk).
+    const compressed = sealed ?? (await gzipAsync(body, { level: this.config.compressionLevel, chunkSize: Math.max(64 * 1024, body.length >>> 1) }));
     if (compressed.length > MAX_BODY_BYTES) return rows > 1 ? { kind: 'split', reason: 'gzip_too_large' } : { kind: 'reject', reason: 'row_too_large', error: `gzip body of ${compressed.length} bytes` };
     const path = `/dataCollectionRules/${encodeURIComponent(target.dcrImmutableId)}/streams/${encodeURIComponent(stream)}?api-version=${API_VERSION}`;
     const started = process.hrtime.bigint();
