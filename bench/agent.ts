@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { CLI } from './processes.ts';
+import { NODE_FLAGS } from '../src/cli/launch.ts';
 
 export interface AgentProcess {
   pid: number;
@@ -41,7 +42,7 @@ export async function fetchMetric(httpPort: number, name: string): Promise<numbe
 export async function startAgentProcess(config: Record<string, unknown>, nodeArgs: readonly string[] = []): Promise<AgentProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'asimd-bench-agent-'));
   writeFileSync(join(dir, 'asimd.yaml'), stringify(config));
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'run', '--config', join(dir, 'asimd.yaml')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...nodeArgs, CLI, 'run', '--config', join(dir, 'asimd.yaml')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   let tail = '';
   const started = await new Promise<StartedLine>((resolve, reject) => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
+import { NODE_FLAGS } from '../../src/cli/launch.ts';
 
 export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
@@ -80,7 +81,7 @@ export async function startAgent(
   // tap's spawn hook puts its process-tracking loader into NODE_OPTIONS of every
   // child (a module-hooks thread, ~40 MiB of RSS on Node 20); env -u runs the
   // agent as ops would, without it, so memory tests measure the agent alone.
-  const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'run', '--config', configFile], {
+  const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ...NODE_FLAGS, CLI, 'run', '--config', configFile], {
     cwd: dir,
     stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'],
   });
