@@ -103,7 +103,8 @@ export class StreamBatcher {
 
   /** One serialized row (with its separator) as a batch of its own. */
   private single(row: Uint8Array): Batch {
-    const body = Buffer.allocUnsafe(this.prefix + row.length);
+    // Bodies own their ArrayBuffer (never Node's shared pool): they are transferred to a worker to be sealed.
+    const body = Buffer.allocUnsafeSlow(this.prefix + row.length);
     if (this.prefix) body[0] = OPEN_BRACKET;
     body.set(row, this.prefix);
     if (this.prefix) body[body.length - 1] = CLOSE_BRACKET;
@@ -121,7 +122,7 @@ export class StreamBatcher {
     // A small batch (an age flush at low rates) is copied out so an idle stream
     // does not pin a whole maxBytes buffer while the sink works.
     const small = this.length < this.buffer.length / 2;
-    const body = small ? Buffer.from(this.buffer.subarray(0, this.length)) : this.buffer.subarray(0, this.length);
+    const body = small ? copyOut(this.buffer, this.length) : this.buffer.subarray(0, this.length);
     const batch: Batch = {
       stream: this.stream,
       body,
@@ -137,4 +138,11 @@ export class StreamBatcher {
     this.maxTime = Number.NEGATIVE_INFINITY;
     this.deliver(batch);
   }
+}
+
+/** The first `length` bytes in a buffer of their own (not from Node's shared pool: see single()). */
+function copyOut(buffer: Buffer, length: number): Buffer {
+  const copy = Buffer.allocUnsafeSlow(length);
+  buffer.copy(copy, 0, 0, length);
+  return copy;
 }

@@ -30,8 +30,6 @@ const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : '.
 
 /** Unusable documents are kept whole up to this size, so one bad upload cannot fill the disk. */
 const MAX_DEAD_LETTER_DOCUMENT = 64 * 1024;
-/** Bodies at least this large own their ArrayBuffer (Node pools only small buffers) and are transferred, not copied. */
-const TRANSFER_MIN_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
 const COMMA = 0x2c;
 
@@ -191,14 +189,16 @@ export class Pipeline extends EventEmitter implements FrameSink {
 
   /**
    * A worker computes the body's CRC-32 (for the journal) and its gzip (for the
-   * sink), so the main thread does neither (DESIGN.md §1 rule 4). Large bodies
-   * travel to the worker and back by transfer; small ones, which may sit in
-   * Node's shared buffer pool, are copied.
+   * sink), so the main thread does neither (DESIGN.md §1 rule 4). The body
+   * travels to the worker and back by transfer, unless it sits in Node's
+   * shared buffer pool (8 KiB on Node 20, 64 KiB on Node 24), which must not
+   * be transferred: then it is copied.
    */
   private seal(slot: JournalSlot): void {
     const body = slot.batch.body;
     const task: SealTask = { kind: 'seal', body, gzipLevel: this.sink.gzipLevel };
-    const transfer = body.buffer.byteLength >= TRANSFER_MIN_BYTES;
+    const pooled = body.buffer.byteLength === Buffer.poolSize && body.byteLength < Buffer.poolSize >>> 1;
+    const transfer = !pooled;
     // The pool runs two kinds of task; a seal task always answers with a SealResult.
     const sealed = this.pool.run(task, transfer ? { transferList: [body.buffer as ArrayBuffer] } : {}) as Promise<SealResult>;
     sealed.then(
@@ -209,8 +209,9 @@ export class Pipeline extends EventEmitter implements FrameSink {
       },
       (err: unknown) => {
         this.logger.error({ err, code: errorCodeOf(err), stream: slot.batch.stream }, 'a worker could not seal a batch');
-        if (transfer) {
-          // The body went to the worker with the task: nothing is left to send.
+        // Unsealed, the batch goes on as it is (the journal checksums it, the sink compresses it),
+        // unless its body went to the worker with the task and is gone.
+        if (transfer && body.buffer.byteLength === 0) {
           this.metrics.dropped.inc({ source: 'sink', reason: 'seal_failed' }, slot.batch.rows);
           slot.batch = { ...slot.batch, body: Buffer.alloc(0), rows: 0, ends: new Uint32Array(0) };
         }

@@ -109,3 +109,17 @@ void t.test('row offsets let a batch be split and rows picked out without parsin
     }
   }
 });
+
+void t.test('every body owns its ArrayBuffer, never Node\'s shared pool (bodies are transferred to a worker to be sealed)', async (t) => {
+  const { batcher, batches } = collect('json-array', { maxBytes: 64 * 1024, maxRows: 1000, maxAgeMs: 60_000, maxSpanMs: 1_800_000 });
+  batcher.append(rows([row(1)], ','));
+  batcher.flush();
+  batcher.append(rows([row(2, 70 * 1024)], ','));
+  batcher.flush();
+  t.equal(batches.length, 2, 'a small batch and a single oversized row');
+  for (const [i, batch] of batches.entries()) {
+    t.equal(batch.body.byteOffset, 0, `batch ${i}: starts its buffer`);
+    t.not(batch.body.buffer.byteLength === Buffer.poolSize && batch.body.length < Buffer.poolSize >>> 1, true, `batch ${i}: not pooled`);
+    t.ok(batch.body.buffer.byteLength <= Math.max(batch.body.length, 64 * 1024), `batch ${i}: a buffer of its own size (or the batcher's)`);
+  }
+});
