@@ -643,30 +643,31 @@ let emulator: EmulatorRun | undefined;
 let cloudTrail: CloudTrailRun | undefined;
 let formats: FormatRate[] = [];
 try {
-  // A round is clean when no run in it shared the machine with more than CLEAN_LOAD cores of other work. A full
-  // run adds rounds (up to twice as many) until it has S.rounds clean ones; medians are over the clean runs
-  // when every contender has one.
-  let cleanRounds = 0;
-  for (let round = 0; round < S.rounds * (quick ? 1 : 2) && cleanRounds < S.rounds; round++) {
+  // A run is clean when other work on the machine kept fewer than CLEAN_LOAD cores busy during it. A full run
+  // goes on (up to three times the rounds) running the contenders that still lack S.rounds clean runs;
+  // medians are over the clean runs when every contender has one.
+  const cleanRuns = (result: ContenderResult): number => result.runs.filter((run) => run.outsideLoadCores <= CLEAN_LOAD).length;
+  for (let round = 0; round < S.rounds * (quick ? 1 : 3); round++) {
     // Alternate the order, so neither always runs on a warmer (or busier) machine.
     const order = contenders.map((_, i) => i);
     if (round % 2 === 1) order.reverse();
-    let clean = true;
-    for (const i of order) {
+    const pending = order.filter((i) => {
+      const result = results[i] as ContenderResult;
+      return result.error === undefined && (round < S.rounds || cleanRuns(result) < S.rounds);
+    });
+    if (pending.length === 0) break;
+    for (const i of pending) {
       const contender = contenders[i] as Contender;
       const result = results[i] as ContenderResult;
-      if (result.error) continue;
       try {
         const run = await maxRun(contender, sink, target, workload);
         result.runs.push(run);
-        if (run.outsideLoadCores > CLEAN_LOAD) clean = false;
         log(`${contender.name} round ${round + 1}: ${fmt(run.msgsPerSec)} msgs/s, ${run.cpuSecondsPerMillion.toFixed(2)} CPU-s/M, peak RSS ${run.peakRssMiB.toFixed(0)} MiB, other load ${run.outsideLoadCores.toFixed(1)} cores${run.problems.length ? `; ${run.problems.join('; ')}` : ''}`);
       } catch (err) {
         result.error = err instanceof Error ? err.message : String(err);
         log(`${contender.name}: ${result.error}`);
       }
     }
-    if (clean) cleanRounds++;
   }
   const useClean = results.every((result) => result.error !== undefined || result.runs.some((run) => run.outsideLoadCores <= CLEAN_LOAD));
   for (const result of results) {
