@@ -34,7 +34,10 @@ export interface RunningAgent {
 
 /** Working directories of the agents this test process started; removed when it exits. */
 const workingDirectories: string[] = [];
+/** Agents still running: killed when the test process exits, even if a test timed out before its teardown. */
+const liveAgents = new Set<ChildProcess>();
 process.once('exit', () => {
+  for (const child of liveAgents) child.kill('SIGKILL');
   for (const dir of workingDirectories) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -86,7 +89,13 @@ export async function startAgent(
     stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'],
   });
   const logs: LogLine[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  liveAgents.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      liveAgents.delete(child);
+      resolve(code);
+    }),
+  );
   let stderrTail = '';
   const started = new Promise<StartedLine>((resolve, reject) => {
     let buffered = '';
