@@ -673,7 +673,7 @@ try {
   for (const result of results) {
     const runs = useClean ? result.runs.filter((run) => run.outsideLoadCores <= CLEAN_LOAD) : result.runs;
     if (runs.length === 0) continue;
-    result.medianOf = useClean ? 'clean runs' : 'all runs (none was clean)';
+    result.medianOf = useClean ? 'clean runs' : 'all runs (not every contender had a clean one)';
     // The run with the median rate, with the median CPU cost, and the highest peak RSS of all runs.
     const middle = median(runs.map((r) => r.msgsPerSec));
     const run = runs.find((r) => r.msgsPerSec === middle) ?? runs[0];
