@@ -127,6 +127,7 @@ interface RateRun {
   maxMs: number | undefined;
   cpuSecondsPerMillion: number;
   peakRssMiB: number;
+  outsideLoadCores: number;
   problems: string[];
 }
 
@@ -208,7 +209,9 @@ async function rateRun(contender: Contender, sink: CountingSink, target: SinkTar
   try {
     await sleep(300);
     const cpu0 = cpuSeconds(running.pid);
+    const outside = outsideLoad([running.pid, sink.pid]);
     const sent = await sendAtRate(running.port, workload, { rate: perSecond, seconds, connections: S.connections });
+    const outsideLoadCores = outside();
     // Everything sent must arrive; a contender that stopped reading has had its senders paused instead.
     const at = await sink.reached(contender.messageStreams, sent.messages, 120_000);
     const cpu = cpuSeconds(running.pid) - cpu0;
@@ -230,6 +233,7 @@ async function rateRun(contender: Contender, sink: CountingSink, target: SinkTar
       maxMs: snapshot.latency?.max,
       cpuSecondsPerMillion: (cpu / Math.max(1, sent.messages)) * 1e6,
       peakRssMiB: peak,
+      outsideLoadCores,
       problems,
     };
   } finally {
@@ -516,9 +520,13 @@ function markdown(report: Report): string {
   row('runs, messages/s', (c) => c.runs.map((r) => num(r.msgsPerSec)).join(', ') || '–');
   row('… other load on the machine, cores', (c) => c.runs.map((r) => num(r.outsideLoadCores, 1)).join(', ') || '–');
   row('latency at half the steady max: p50 / p99 ms', (c) => (c.latency ? `${num(c.latency.p50Ms)} / ${num(c.latency.p99Ms)}` : '–'));
-  row('… rate sent, CPU-s/M, peak RSS MiB', (c) => (c.latency ? `${num(c.latency.sentPerSec)}, ${num(c.latency.cpuSecondsPerMillion, 2)}, ${num(c.latency.peakRssMiB)}` : '–'));
+  row('… rate sent, CPU-s/M, peak RSS MiB, other load', (c) =>
+    c.latency ? `${num(c.latency.sentPerSec)}, ${num(c.latency.cpuSecondsPerMillion, 2)}, ${num(c.latency.peakRssMiB)}, ${num(c.latency.outsideLoadCores, 1)}` : '–',
+  );
   row(`overload at 2× the steady max for ${report.settings.overloadSeconds} s: taken msgs/s`, (c) => (c.overload ? num(c.overload.sentPerSec) : '–'));
-  row('… senders paused, peak RSS MiB, lost', (c) => (c.overload ? `${num(c.overload.pausedPercent)} %, ${num(c.overload.peakRssMiB)}, ${fmt(c.overload.lost)}` : '–'));
+  row('… senders paused, peak RSS MiB, lost, other load', (c) =>
+    c.overload ? `${num(c.overload.pausedPercent)} %, ${num(c.overload.peakRssMiB)}, ${fmt(c.overload.lost)}, ${num(c.overload.outsideLoadCores, 1)}` : '–',
+  );
   out.push('');
   out.push(`Versions: ${contenders.map((c) => c.version).join('; ')}.`);
   if (Object.keys(report.settings.asimdConfig).length) out.push(`asimd config additions: \`${JSON.stringify(report.settings.asimdConfig)}\`.`);
@@ -673,7 +681,7 @@ try {
   for (const result of results) {
     const runs = useClean ? result.runs.filter((run) => run.outsideLoadCores <= CLEAN_LOAD) : result.runs;
     if (runs.length === 0) continue;
-    result.medianOf = useClean ? 'clean runs' : 'all runs (none was clean)';
+    result.medianOf = useClean ? 'clean runs' : 'all runs (not every contender had a clean one)';
     // The run with the median rate, with the median CPU cost, and the highest peak RSS of all runs.
     const middle = median(runs.map((r) => r.msgsPerSec));
     const run = runs.find((r) => r.msgsPerSec === middle) ?? runs[0];

@@ -4,7 +4,7 @@
  * bench/peers/README.md), so another agent is one more file.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopChild } from '../test/helpers/senders.ts';
@@ -171,11 +171,13 @@ export function peerContender(spec: PeerSpec, allowInstall: boolean, log: (line:
   const probeSink: SinkTarget = { url: 'https://127.0.0.1:9', caFile: join(probeDir, 'ca.pem'), auth: {} };
   let checked = checkIn(prepare(probeDir, 9, probeSink));
   if (!checked.ok && spec.install && allowInstall) {
-    log(`${spec.name}: not ready (${checked.output.split('\n')[0] ?? ''}); running ${spec.install.join(' ')}`);
-    const installed = runQuiet(spec.install.map((arg) => render(arg, { root: ROOT })));
+    const install = spec.install.map((arg) => render(arg, { root: ROOT }));
+    log(`${spec.name}: not ready (${checked.output.split('\n')[0] ?? ''}); running ${install.join(' ')}`);
+    const installed = runQuiet(install);
     log(installed.output);
     checked = checkIn(prepare(probeDir, 9, probeSink));
   }
+  rmSync(probeDir, { recursive: true, force: true });
   if (!checked.ok) return `${spec.name} cannot run: ${checked.output || 'check failed'}`;
   const version = runQuiet(spec.version).output.split('\n')[0] ?? spec.name;
 
@@ -208,7 +210,10 @@ export function peerContender(spec: PeerSpec, allowInstall: boolean, log: (line:
         pid: child.pid ?? 0,
         port,
         httpPort: undefined,
-        stop: () => stopChild(child, 10_000),
+        stop: async () => {
+          await stopChild(child, 10_000);
+          rmSync(dir, { recursive: true, force: true });
+        },
       };
     },
   };
