@@ -5,6 +5,9 @@ import { streamFile } from '../sinks/stream-files.ts';
 import { withDeadLetterLock } from './dead-letter-lock.ts';
 import type { Batch } from '../sinks/types.ts';
 
+/** Unusable documents are kept whole up to this size, so one bad upload cannot fill the disk. */
+export const MAX_DEAD_LETTER_DOCUMENT = 64 * 1024;
+
 /**
  * Rows a destination refused for good, one NDJSON line each with the reason
  * and the service's error, in <directory>/<stream>.ndjson. The row is copied

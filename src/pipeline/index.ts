@@ -7,7 +7,7 @@ import { errorCodeOf } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { Batch, Sink } from '../sinks/types.ts';
 import { StreamBatcher } from './batcher.ts';
-import { DeadLetterStore } from './dead-letter.ts';
+import { DeadLetterStore, MAX_DEAD_LETTER_DOCUMENT } from './dead-letter.ts';
 import { Delivery, type DeliveryOutcome } from './delivery.ts';
 import { SegmentJournal, type AppendResult } from './journal/index.ts';
 import { FACILITY_NAMES, SEVERITY_NAMES, policyOf } from '../sources/config.ts';
@@ -28,8 +28,6 @@ export interface FrameSink {
 // Under tap the daemon runs from TypeScript sources, and workers inherit the loader.
 const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url).href;
 
-/** Unusable documents are kept whole up to this size, so one bad upload cannot fill the disk. */
-const MAX_DEAD_LETTER_DOCUMENT = 64 * 1024;
 const NEWLINE = 0x0a;
 const COMMA = 0x2c;
 

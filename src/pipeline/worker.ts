@@ -9,6 +9,7 @@ import { toAuthenticationRow } from '../../parsers/linux-auth/index.ts';
 import { createParser, decodeFrame, type SyslogParser } from '../../parsers/syslog/index.ts';
 import { toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
 import { toSyslogRow } from '../../parsers/tables/syslog.ts';
+import { MAX_DEAD_LETTER_DOCUMENT } from './dead-letter.ts';
 import { ROW_ID_COLUMN, rowIdentity } from './row-identity.ts';
 import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type SealResult, type SealTask, type SpentTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
 
@@ -353,8 +354,6 @@ function cloudWatchLogsRecords(value: unknown): { control: boolean; records: unk
   };
 }
 
-/** Dead-lettered documents are kept whole up to this size, so one bad export cannot fill the disk. */
-const MAX_DEAD_LETTER_DOCUMENT = 64 * 1024;
 
 function gcpDocument(value: unknown, receivedAt: number, outputs: TaskOutputs): DocumentOutcome {
   const outcome: DocumentOutcome = { records: 0, accepted: 0, skipped: 0, rejected: [] };
