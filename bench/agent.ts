@@ -1,5 +1,6 @@
 /**
- * The compiled agent as the bench runs it: a real process (`node [flags] dist/src/cli/main.js run`),
+ * The compiled agent as the bench runs it: a real process (`node [flags] dist/src/cli/main.js run`, with the
+ * environment the image and the systemd unit set),
  * with its config written to a fresh directory, its ports read from its 'asimd started' log line. Node
  * flags such as --cpu-prof go on its command line (NODE_OPTIONS refuses them).
  */
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { CLI } from './processes.ts';
-import { NODE_FLAGS } from '../src/cli/launch.ts';
+import { NODE_ENVIRONMENT, NODE_FLAGS } from '../src/cli/launch.ts';
 
 export interface AgentProcess {
   pid: number;
@@ -42,7 +43,11 @@ export async function fetchMetric(httpPort: number, name: string): Promise<numbe
 export async function startAgentProcess(config: Record<string, unknown>, nodeArgs: readonly string[] = []): Promise<AgentProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'asimd-bench-agent-'));
   writeFileSync(join(dir, 'asimd.yaml'), stringify(config));
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...nodeArgs, CLI, 'run', '--config', join(dir, 'asimd.yaml')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...nodeArgs, CLI, 'run', '--config', join(dir, 'asimd.yaml')], {
+    cwd: dir,
+    env: { ...process.env, ...NODE_ENVIRONMENT },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   let tail = '';
   const started = await new Promise<StartedLine>((resolve, reject) => {

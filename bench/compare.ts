@@ -181,6 +181,10 @@ async function maxRun(contender: Contender, sink: CountingSink, target: SinkTarg
     if (at === undefined) problems.push(`only ${rows} of ${workload.count} rows arrived`);
     if (rows > workload.count) problems.push(`${rows - workload.count} rows more than messages (duplicates)`);
     const seconds = ((at?.at ?? snapshot.lastRowAt) - sent.startedAt) / 1000;
+    if (at !== undefined) {
+      const since = (t: number): string => ((t - sent.startedAt) / 1000).toFixed(2);
+      log(`${contender.name}: all sent at ${since(sent.finishedAt)} s; first rows at ${since(snapshot.firstRowAt)} s, 10 % at ${since(at.at10)} s, 90 % at ${since(at.at90)} s, all at ${since(at.at)} s`);
+    }
     return {
       msgsPerSec: at === undefined ? Number.NaN : workload.count / seconds,
       steadyMsgsPerSec: at === undefined ? Number.NaN : (0.8 * workload.count) / ((at.at90 - at.at10) / 1000),

@@ -19,7 +19,7 @@ const now = (): number => performance.timeOrigin + performance.now();
 
 let rows: Record<string, number> = {};
 let checkedStreams = new Set<string>();
-let snapshot: Omit<SinkSnapshot, 'rows' | 'latency' | 'checked'> = { requests: 0, bytesIn: 0, bytesDecoded: 0, malformed: [], lastRowAt: 0 };
+let snapshot: Omit<SinkSnapshot, 'rows' | 'latency' | 'checked'> = { requests: 0, bytesIn: 0, bytesDecoded: 0, malformed: [], firstRowAt: 0, lastRowAt: 0 };
 let latency: Uint32Array | undefined;
 let expectations: Array<{ id: number; streams: string[]; rows: number; at10?: number; at90?: number }> = [];
 
@@ -105,7 +105,10 @@ const server = createServer({ cert: certificate.cert, key: certificate.key, keep
     snapshot.bytesIn += raw.length;
     snapshot.bytesDecoded += body.length;
     const arrival = now();
-    if (counted > 0) snapshot.lastRowAt = arrival;
+    if (counted > 0) {
+      if (snapshot.firstRowAt === 0) snapshot.firstRowAt = arrival;
+      snapshot.lastRowAt = arrival;
+    }
     if (latency !== undefined) recordLatency(body, arrival, latency);
     response.writeHead(204).end();
     if (expectations.length > 0) settle();
@@ -121,7 +124,7 @@ process.on('message', (command: SinkCommand) => {
     case 'reset':
       rows = {};
       checkedStreams = new Set();
-      snapshot = { requests: 0, bytesIn: 0, bytesDecoded: 0, malformed: [], lastRowAt: 0 };
+      snapshot = { requests: 0, bytesIn: 0, bytesDecoded: 0, malformed: [], firstRowAt: 0, lastRowAt: 0 };
       latency = command.latency ? new Uint32Array(HISTOGRAM_MS + 1) : undefined;
       expectations = [];
       break;

@@ -27,7 +27,8 @@ export interface SinkSnapshot {
   /** Bodies checked with JSON.parse, and those that were not an array of the counted length. */
   checked: number;
   malformed: string[];
-  /** Wall-clock ms (performance.timeOrigin + now) of the last request counted. */
+  /** Wall-clock ms (performance.timeOrigin + now) of the first and the last request counted. */
+  firstRowAt: number;
   lastRowAt: number;
   latency: { samples: number; p50: number; p99: number; max: number } | undefined;
 }

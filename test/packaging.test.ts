@@ -354,11 +354,19 @@ void t.test('the journal is on in every shipped config: default, the image, the 
 // ------------------------------------------------------------ node flags
 
 void t.test('asimd runs with the same Node.js flags however it is started', async (t) => {
-  const { NODE_FLAGS } = await import('../src/cli/launch.ts');
+  const { NODE_ENVIRONMENT, NODE_FLAGS } = await import('../src/cli/launch.ts');
   const flags = NODE_FLAGS.join(' ');
+  const assignments = Object.entries(NODE_ENVIRONMENT).map(([name, value]) => `${name}=${value}`);
   t.ok(flags.length > 0);
-  t.equal(readFileSync(join(root, 'src/cli/main.ts'), 'utf8').split('\n')[0], `#!/usr/bin/env -S node ${flags}`, 'the bin\'s shebang (npx asimd, the systemd unit)');
+  t.ok(assignments.length > 0);
+  t.equal(readFileSync(join(root, 'src/cli/main.ts'), 'utf8').split('\n')[0], `#!/usr/bin/env -S ${assignments.join(' ')} node ${flags}`, 'the bin\'s shebang (npx asimd, the systemd unit)');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  t.equal(pkg.scripts['start'], `node ${flags} dist/src/cli/main.js run`, 'npm start');
-  t.match(readFileSync(join(root, 'Dockerfile'), 'utf8'), `ENTRYPOINT ["node", ${NODE_FLAGS.map((flag) => JSON.stringify(flag)).join(', ')}, "/app/dist/src/cli/main.js"]`, 'the image');
+  t.equal(pkg.scripts['start'], `${assignments.join(' ')} node ${flags} dist/src/cli/main.js run`, 'npm start');
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  t.match(dockerfile, `ENTRYPOINT ["node", ${NODE_FLAGS.map((flag) => JSON.stringify(flag)).join(', ')}, "/app/dist/src/cli/main.js"]`, 'the image');
+  const unit = readFileSync(join(root, 'config/asimd.service'), 'utf8');
+  for (const assignment of assignments) {
+    t.match(dockerfile, new RegExp(`^ENV ${assignment}$`, 'm'), `the image sets ${assignment}`);
+    t.match(unit, new RegExp(`^Environment=${assignment}$`, 'm'), `the systemd unit sets ${assignment}`);
+  }
 });

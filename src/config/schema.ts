@@ -33,9 +33,9 @@ const PipelineSchema = Section(
     }),
     queueBytes: Type.Integer({
       minimum: 1 * MiB,
-      default: 16 * MiB,
+      default: 8 * MiB,
       description:
-        'Byte budget of received frames not yet turned into rows. When full, TCP sockets stop being read and UDP datagrams are dropped with reason queue_full.',
+        'Byte budget of received frames not yet turned into rows. When full, TCP sockets stop being read and UDP datagrams are dropped with reason queue_full. 8 MiB keeps the workers fed (npm run bench: same rate as 16 MiB, 15–25 MiB less peak RSS).',
     }),
     outputBytes: Type.Integer({
       minimum: 2 * MiB,
@@ -71,6 +71,13 @@ const BatchSchema = Section(
     }),
     maxRows: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Flush a batch when it holds this many rows.' }),
     maxAgeMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 1000, description: 'Flush a batch when its oldest row has waited this long.' }),
+    idleMs: Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      default: 200,
+      description:
+        'Flush a batch once no row has been added to it for this long, before maxAgeMs: a burst is shipped when it ends. 0 leaves only maxAgeMs. At low rates it means up to 1000 / idleMs requests per second per stream.',
+    }),
     maxSpanMs: Type.Integer({
       minimum: 1000,
       maximum: 1_800_000,

@@ -1,11 +1,15 @@
 import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import type { Batch } from '../sinks/types.ts';
+import type { BodyPool } from './body-pool.ts';
 import type { RowFraming, StreamRows } from './task.ts';
 
 export interface BatchLimits {
   maxBytes: number;
   maxRows: number;
   maxAgeMs: number;
+  /** Flush once no row has been added for this long (0: only maxAgeMs). */
+  idleMs: number;
   /** Largest TimeGenerated span within one batch. */
   maxSpanMs: number;
 }
@@ -16,7 +20,7 @@ const CLOSE_BRACKET = 0x5d;
 /**
  * Collects one stream's serialized rows into bodies of at most maxBytes and
  * maxRows whose TimeGenerated values span at most maxSpanMs, flushing on size,
- * count, span or age. Rows arrive already serialized, so this only copies
+ * count, span, age or idleness. Rows arrive already serialized, so this only copies
  * byte ranges and offsets.
  */
 export class StreamBatcher {
@@ -27,6 +31,9 @@ export class StreamBatcher {
   private minTime = Number.POSITIVE_INFINITY;
   private maxTime = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
+  /** When the batch's first and latest rows were added (ms, performance clock). */
+  private openedAt = 0;
+  private addedAt = 0;
   private readonly prefix: number;
 
   constructor(
@@ -34,6 +41,8 @@ export class StreamBatcher {
     private readonly framing: RowFraming,
     private readonly limits: BatchLimits,
     private readonly deliver: (batch: Batch) => void,
+    /** Where full-size bodies come from; without one, each is a fresh ArrayBuffer. */
+    private readonly bodies?: BodyPool,
   ) {
     this.prefix = framing === 'json-array' ? 1 : 0;
     this.buffer = this.freshBuffer();
@@ -47,7 +56,7 @@ export class StreamBatcher {
   }
 
   private freshBuffer(): Buffer {
-    const buffer = Buffer.allocUnsafeSlow(this.limits.maxBytes);
+    const buffer = this.bodies?.acquire() ?? Buffer.allocUnsafeSlow(this.limits.maxBytes);
     if (this.prefix) buffer[0] = OPEN_BRACKET;
     return buffer;
   }
@@ -96,9 +105,34 @@ export class StreamBatcher {
       row = last;
       if (this.rows >= this.limits.maxRows || this.length >= this.limits.maxBytes) this.flush();
     }
-    if (this.rows > 0 && this.timer === undefined) {
-      this.timer = setTimeout(() => this.flush(), this.limits.maxAgeMs);
+    if (this.rows === 0) return;
+    this.addedAt = performance.now();
+    if (this.timer === undefined) {
+      this.openedAt = this.addedAt;
+      this.arm(this.addedAt);
     }
+  }
+
+  /**
+   * One timer per open batch, for whichever comes first: its age limit, or
+   * the input going quiet. A burst that ends is shipped idleMs after its last
+   * row instead of waiting out maxAgeMs; a steady stream re-arms the timer
+   * and is cut by size or age as before.
+   */
+  private arm(now: number): void {
+    const { maxAgeMs, idleMs } = this.limits;
+    const ageLeft = this.openedAt + maxAgeMs - now;
+    const idleLeft = idleMs > 0 ? this.addedAt + idleMs - now : Number.POSITIVE_INFINITY;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, Math.min(ageLeft, idleLeft)));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    const now = performance.now();
+    const { maxAgeMs, idleMs } = this.limits;
+    // Timers may fire up to a millisecond early.
+    if (now + 1 >= this.openedAt + maxAgeMs || (idleMs > 0 && now + 1 >= this.addedAt + idleMs)) this.flush();
+    else if (this.rows > 0) this.arm(now);
   }
 
   /** One serialized row (with its separator) as a batch of its own. */

@@ -36,7 +36,7 @@ export interface DeliveryHooks {
    * Called once per enqueued batch with what became of it: the journal acks
    * every outcome but `shutdown`, whose batches stay journaled for the next start.
    */
-  onFinished?(batch: { journalId?: number | undefined }, outcome: DeliveryOutcome): void;
+  onFinished?(batch: { journalId?: number | undefined; body?: Buffer }, outcome: DeliveryOutcome): void;
   /** Reads a spilled batch back; undefined when it is gone (dropped or unreadable, counted by the journal). */
   load?(spilled: SpilledBatch): Promise<Batch | undefined>;
 }

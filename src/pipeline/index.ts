@@ -7,6 +7,8 @@ import { errorCodeOf } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { Batch, Sink } from '../sinks/types.ts';
 import { StreamBatcher } from './batcher.ts';
+import { BodyPool } from './body-pool.ts';
+import { MEMORY_KEEPER_BYTES, MemoryKeeper } from './memory-keeper.ts';
 import { DeadLetterStore, MAX_DEAD_LETTER_DOCUMENT } from './dead-letter.ts';
 import { Delivery, type DeliveryOutcome } from './delivery.ts';
 import { SegmentJournal, type AppendResult } from './journal/index.ts';
@@ -49,6 +51,9 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private nextSubmitSeq = 0;
   private nextApplySeq = 0;
   private readonly batchers = new Map<string, StreamBatcher>();
+  /** Bodies for batches a worker gzips for the sink, reused once delivered (see BodyPool). */
+  private readonly bodies: BodyPool | undefined;
+  private readonly memoryKeeper = new MemoryKeeper(MEMORY_KEEPER_BYTES);
   private readonly delivery: Delivery;
   private readonly deadLetter: DeadLetterStore;
   private journal: SegmentJournal | undefined;
@@ -102,6 +107,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
     // Two tasks per thread keeps every worker busy without building a second,
     // unbudgeted queue inside piscina.
     this.maxRunning = this.threads * 2;
+    this.bodies = sink.gzipLevel === undefined ? undefined : new BodyPool(config.batch.maxBytes, config.pipeline.outputBytes);
     this.deadLetter = new DeadLetterStore(config.deadLetter.directory);
     this.delivery = new Delivery(
       sink,
@@ -111,7 +117,11 @@ export class Pipeline extends EventEmitter implements FrameSink {
       () => this.pump(),
       { baseDelayMs: 100, maxDelayMs: config.delivery.maxRetryDelayMs, maxDataAgeMs: config.delivery.maxDataAgeMs },
       {
-        onFinished: (batch, outcome) => this.onDelivered(batch.journalId, outcome),
+        onFinished: (batch, outcome) => {
+          // Every attempt (and split half) is over: the body is not read again in this process.
+          if (batch.body) this.bodies?.release(batch.body);
+          this.onDelivered(batch.journalId, outcome);
+        },
         load: (spilled) => this.journal?.read(spilled.journalId) ?? Promise.resolve(undefined),
       },
     );
@@ -187,21 +197,26 @@ export class Pipeline extends EventEmitter implements FrameSink {
 
   /**
    * A worker computes the body's CRC-32 (for the journal) and its gzip (for the
-   * sink), so the main thread does neither (DESIGN.md §1 rule 4). The body
-   * travels to the worker and back by transfer, unless it sits in Node's
-   * shared buffer pool (8 KiB on Node 20, 64 KiB on Node 24), which must not
-   * be transferred: then it is copied.
+   * sink), so the main thread does neither (DESIGN.md §1 rule 4). A body in
+   * shared memory (BodyPool) is read there in place; any other travels to the
+   * worker and back by transfer, unless it sits in Node's shared buffer pool
+   * (8 KiB on Node 20, 64 KiB on Node 24), which must not be transferred: then
+   * it is copied.
    */
   private seal(slot: JournalSlot): void {
     const body = slot.batch.body;
     const task: SealTask = { kind: 'seal', body, gzipLevel: this.sink.gzipLevel };
+    const shared = body.buffer instanceof SharedArrayBuffer;
     const pooled = body.buffer.byteLength === Buffer.poolSize && body.byteLength < Buffer.poolSize >>> 1;
-    const transfer = !pooled;
+    const transfer = !pooled && !shared;
     // The pool runs two kinds of task; a seal task always answers with a SealResult.
-    const sealed = this.pool.run(task, transfer ? { transferList: [body.buffer as ArrayBuffer] } : {}) as Promise<SealResult>;
+    const sealed = this.pool.run(task, transfer ? { transferList: [body.buffer] } : {}) as Promise<SealResult>;
     sealed.then(
       ({ body: returned, crc, gzip }) => {
-        slot.batch = { ...slot.batch, body: Buffer.from(returned.buffer, returned.byteOffset, returned.byteLength), bodyCrc: crc, gzip };
+        // A shared body keeps its own Buffer: the one the pool lent, to be released.
+        const sealedBody = shared ? body : Buffer.from(returned.buffer, returned.byteOffset, returned.byteLength);
+        slot.batch = { ...slot.batch, body: sealedBody, bodyCrc: crc, gzip };
+        this.memoryKeeper.check();
         slot.state = 'sealed';
         this.forwardSealed();
       },
@@ -296,7 +311,11 @@ export class Pipeline extends EventEmitter implements FrameSink {
       // Up to half the output budget, bodies stay in memory; beyond it they are read back from disk when sent.
       if (journalId === undefined) this.delivery.enqueue(batch);
       else if (this.delivery.bytes + batch.body.length <= this.config.pipeline.outputBytes / 2) this.delivery.enqueue({ ...batch, journalId });
-      else this.delivery.enqueueSpilled({ journalId, stream: batch.stream, rows: batch.rows, createdAt: batch.createdAt, bodyBytes: batch.body.length });
+      else {
+        this.delivery.enqueueSpilled({ journalId, stream: batch.stream, rows: batch.rows, createdAt: batch.createdAt, bodyBytes: batch.body.length });
+        // Written to the journal and read back from there when sent.
+        this.bodies?.release(batch.body);
+      }
     }
     this.pump();
   }
@@ -325,7 +344,8 @@ export class Pipeline extends EventEmitter implements FrameSink {
   push(source: SourceName, chunk: Uint8Array, start: number, end: number, peer: string, receivedAt: number, flags: number): void {
     let builder = this.builders.get(source);
     if (!builder) {
-      builder = new TaskBuilder(source, this.config.pipeline.taskBytes, this.config.pipeline.taskFrames);
+      const { taskBytes, taskFrames, queueBytes } = this.config.pipeline;
+      builder = new TaskBuilder(source, taskBytes, taskFrames, Math.ceil(queueBytes / taskBytes) + this.maxRunning);
       this.builders.set(source, builder);
     }
     const size = end - start;
@@ -351,7 +371,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
    */
   submitDocuments(source: DocumentSource, documents: readonly Uint8Array[], peer: string): Promise<DocumentOutcome[]> {
     const bytes = documents.reduce((sum, document) => sum + document.byteLength, 0);
-    const builder = new TaskBuilder(source, Math.max(bytes, 1), Math.max(documents.length, 1));
+    const builder = new TaskBuilder(source, Math.max(bytes, 1), Math.max(documents.length, 1), 0);
     const receivedAt = Date.now();
     for (const document of documents) builder.add(document, 0, document.byteLength, peer, receivedAt, 0);
     const task = builder.take();
@@ -462,6 +482,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
   }
 
   private onResult(source: SourceName, bytes: number, result: TaskResult): void {
+    this.memoryKeeper.check();
     this.metrics.tasks.inc({ outcome: 'ok' });
     this.busyMs += result.busyMs;
     if (result.spent) this.builders.get(source)?.recycle(result.spent);
@@ -478,7 +499,11 @@ export class Pipeline extends EventEmitter implements FrameSink {
         this.deadLetter.writeRecords(source, document.rejected).catch((err: unknown) => this.logger.error({ err }, 'dead-letter write failed'));
       }
     }
-    for (const output of result.outputs) this.batcherFor(output.stream).append(output);
+    for (const output of result.outputs) {
+      this.batcherFor(output.stream).append(output);
+      // Copied into a batch: the worker may write its next rows there.
+      if (output.release) Atomics.store(output.release, 0, 0);
+    }
     this.settle(bytes);
   }
 
@@ -514,7 +539,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private batcherFor(stream: string): StreamBatcher {
     let batcher = this.batchers.get(stream);
     if (!batcher) {
-      batcher = new StreamBatcher(stream, this.sink.framing, this.config.batch, (batch: Batch) => this.deliverBatch(batch));
+      batcher = new StreamBatcher(stream, this.sink.framing, this.config.batch, (batch: Batch) => this.deliverBatch(batch), this.bodies);
       this.batchers.set(stream, batcher);
     }
     return batcher;

@@ -1,13 +1,16 @@
 import { Buffer } from 'node:buffer';
 import type { FrameTask, SourceName, SpentTask } from './task.ts';
 
-/** Spent task arrays kept for reuse; enough for the tasks in flight, so a burst cannot pin more. */
-const MAX_SPARE = 4;
-
 /**
  * Packs frames from one source into a FrameTask. Each frame is copied once, from
- * the socket's chunk into a buffer the task owns, so the whole task can be
- * transferred to a worker without another copy.
+ * the socket's chunk into a buffer the task owns, so the whole task reaches a
+ * worker without another copy.
+ *
+ * The task's arrays live in SharedArrayBuffers: posting one shares it instead
+ * of moving it, and V8 does not count shared memory as the receiving isolate's
+ * external memory. Transferred ArrayBuffers do count, and on the main thread
+ * that churn (every task out, every spent task back) was what started most of
+ * its full GCs. Shared memory is reused explicitly (recycle), never left to GC.
  */
 export class TaskBuilder {
   private data: Buffer;
@@ -20,17 +23,26 @@ export class TaskBuilder {
   private count = 0;
   private length = 0;
   private readonly spare: SpentTask[] = [];
+  private readonly shared: boolean;
 
   constructor(
     readonly source: SourceName,
     private readonly maxBytes: number,
     private readonly maxFrames: number,
+    /**
+     * Spent tasks kept for reuse: as many as the input budget can hold, so
+     * every task's shared memory is reused rather than left for a full GC
+     * (which shared memory does not bring about). 0 for one-off tasks (an HTTP
+     * request's documents): their arrays are plain, transferred and left to GC.
+     */
+    private readonly maxSpare = 4,
   ) {
-    this.data = Buffer.allocUnsafeSlow(maxBytes);
-    this.ends = new Uint32Array(maxFrames);
-    this.flags = new Uint8Array(maxFrames);
-    this.receivedAt = new Float64Array(maxFrames);
-    this.peerIndex = new Uint16Array(maxFrames);
+    this.shared = maxSpare > 0;
+    this.data = Buffer.from(this.memory(maxBytes));
+    this.ends = new Uint32Array(this.memory(maxFrames * 4));
+    this.flags = new Uint8Array(this.memory(maxFrames));
+    this.receivedAt = new Float64Array(this.memory(maxFrames * 8));
+    this.peerIndex = new Uint16Array(this.memory(maxFrames * 2));
   }
 
   get frames(): number {
@@ -51,7 +63,7 @@ export class TaskBuilder {
     if (size > this.data.length - this.length) {
       // Only a frame bigger than a whole task gets here (taskBytes below maxMessageBytes):
       // give this task a buffer big enough rather than refuse the frame.
-      const bigger = Buffer.allocUnsafeSlow(this.length + size);
+      const bigger = Buffer.from(this.memory(this.length + size));
       this.data.copy(bigger, 0, 0, this.length);
       this.data = bigger;
     }
@@ -70,9 +82,14 @@ export class TaskBuilder {
     this.count++;
   }
 
+  private memory(bytes: number): ArrayBufferLike {
+    // Not from Node's Buffer pool either way: a pooled ArrayBuffer cannot be transferred.
+    return this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  }
+
   /** Keeps a spent task's arrays for a later task (only same-sized ones: an oversized frame's buffer is let go). */
   recycle(spent: SpentTask): void {
-    if (this.spare.length >= MAX_SPARE || spent.data.byteLength !== this.maxBytes || spent.ends.length !== this.maxFrames) return;
+    if (this.spare.length >= this.maxSpare || spent.data.byteLength !== this.maxBytes || spent.ends.length !== this.maxFrames) return;
     this.spare.push(spent);
   }
 
@@ -90,11 +107,11 @@ export class TaskBuilder {
       count: this.count,
     };
     const reuse = this.spare.pop();
-    this.data = reuse ? Buffer.from(reuse.data) : Buffer.allocUnsafeSlow(this.maxBytes);
-    this.ends = reuse?.ends ?? new Uint32Array(this.maxFrames);
-    this.flags = reuse?.flags ?? new Uint8Array(this.maxFrames);
-    this.receivedAt = reuse?.receivedAt ?? new Float64Array(this.maxFrames);
-    this.peerIndex = reuse?.peerIndex ?? new Uint16Array(this.maxFrames);
+    this.data = Buffer.from(reuse?.data ?? this.memory(this.maxBytes));
+    this.ends = reuse?.ends ?? new Uint32Array(this.memory(this.maxFrames * 4));
+    this.flags = reuse?.flags ?? new Uint8Array(this.memory(this.maxFrames));
+    this.receivedAt = reuse?.receivedAt ?? new Float64Array(this.memory(this.maxFrames * 8));
+    this.peerIndex = reuse?.peerIndex ?? new Uint16Array(this.memory(this.maxFrames * 2));
     this.peers = [];
     this.peerIndexByAddress = new Map();
     this.count = 0;
@@ -103,6 +120,12 @@ export class TaskBuilder {
   }
 }
 
+/** What must move with a task: its arrays that are not shared (tasks built elsewhere, such as HTTP bodies). */
 export function transferListOf(task: FrameTask): ArrayBuffer[] {
-  return [task.data.buffer, task.ends.buffer, task.flags.buffer, task.receivedAt.buffer, task.peerIndex.buffer] as ArrayBuffer[];
+  return movable([task.data.buffer, task.ends.buffer, task.flags.buffer, task.receivedAt.buffer, task.peerIndex.buffer]);
+}
+
+/** The buffers of a list that can be transferred: shared ones are posted as they are. */
+export function movable(buffers: ArrayBufferLike[]): ArrayBuffer[] {
+  return buffers.filter((buffer): buffer is ArrayBuffer => !(buffer instanceof SharedArrayBuffer));
 }

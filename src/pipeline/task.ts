@@ -71,6 +71,11 @@ export interface StreamRows {
   stream: string;
   /** Rows back to back, each followed by the separator byte. */
   data: Uint8Array;
+  /**
+   * Set when `data` is a view of a worker's shared slab: store 0 into it
+   * (Atomics) once the rows are copied, and the worker reuses the slab.
+   */
+  release?: Int32Array;
   /** End offset (after the separator) of each row. */
   ends: Uint32Array;
   /** TimeGenerated of each row, ms since the epoch: batches keep within a time span. */
@@ -108,7 +113,7 @@ export interface TaskResult {
 }
 
 export interface SpentTask {
-  data: ArrayBuffer;
+  data: ArrayBufferLike;
   ends: Uint32Array;
   flags: Uint8Array;
   receivedAt: Float64Array;

@@ -11,6 +11,8 @@ import { toCommonSecurityLogRow } from '../../parsers/tables/common-security-log
 import { toSyslogRow } from '../../parsers/tables/syslog.ts';
 import { MAX_DEAD_LETTER_DOCUMENT } from './dead-letter.ts';
 import { ROW_ID_COLUMN, rowIdentity } from './row-identity.ts';
+import { MEMORY_KEEPER_BYTES, MemoryKeeper } from './memory-keeper.ts';
+import { movable } from './task-builder.ts';
 import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type SealResult, type SealTask, type SpentTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
 
 /*
@@ -25,14 +27,43 @@ const ROW_ID_PREFIX = Buffer.from(`,"${ROW_ID_COLUMN}":"`, 'latin1');
 const QUOTE = 0x22;
 const CLOSE_BRACE = 0x7d;
 
+/** Bytes before a slab's rows: an Int32 the main thread clears once it has copied them (SLAB_FREE). */
+const SLAB_HEADER = 8;
+const SLAB_FREE = 0;
+const SLAB_BUSY = 1;
+/** Slabs kept per stream: enough for this thread's tasks in flight and results waiting to be applied in order. */
+const MAX_SLABS = 3;
+
 /**
- * A growable byte buffer of serialized rows with the end offset of each row.
- * One per stream per worker thread, reused from task to task: what a task
- * returns is an exact-size copy, so the main thread receives (and its GC
- * tracks) only the bytes written, not a buffer sized for the worst case.
+ * Shared memory that one task's rows of one stream are written into and that
+ * the main thread reads them from, without a copy on either side. A slab is
+ * reused once the main thread marks it free: neither thread allocates per
+ * task, and shared memory does not count as external memory on the main
+ * thread, where transferred results did and set off most of its full GCs.
+ */
+class Slab {
+  readonly bytes: Buffer;
+  readonly state: Int32Array;
+
+  constructor(size: number) {
+    const memory = new SharedArrayBuffer(SLAB_HEADER + size);
+    this.state = new Int32Array(memory, 0, 1);
+    this.bytes = Buffer.from(memory, SLAB_HEADER, size);
+  }
+
+  get free(): boolean {
+    return Atomics.load(this.state, 0) === SLAB_FREE;
+  }
+}
+
+/**
+ * One stream's serialized rows for the task at hand, with the end offset of
+ * each row. One per stream per worker thread; the rows go into a free slab,
+ * so what a task returns is a view of shared memory sized for its rows.
  */
 class RowWriter {
-  private buffer: Buffer;
+  private readonly slabs: Slab[] = [];
+  private slab: Slab | undefined;
   private ends: Uint32Array;
   private times: Float64Array;
   private length = 0;
@@ -42,7 +73,6 @@ class RowWriter {
     private readonly stream: string,
     private readonly separator: number,
   ) {
-    this.buffer = Buffer.allocUnsafeSlow(256 * 1024);
     this.ends = new Uint32Array(1024);
     this.times = new Float64Array(this.ends.length);
   }
@@ -51,13 +81,15 @@ class RowWriter {
   write(json: string, time: number, rowId: string): void {
     // Worst case three bytes per UTF-16 unit, plus the identity and the separator.
     const worst = json.length * 3 + ROW_ID_PREFIX.length + rowId.length + 3;
-    if (this.length + worst > this.buffer.length) this.grow(this.length + worst);
-    this.length += this.buffer.write(json, this.length, 'utf8') - 1;
-    this.length += ROW_ID_PREFIX.copy(this.buffer, this.length);
-    this.length += this.buffer.write(rowId, this.length, 'latin1');
-    this.buffer[this.length++] = QUOTE;
-    this.buffer[this.length++] = CLOSE_BRACE;
-    this.buffer[this.length++] = this.separator;
+    const slab = this.slab ?? this.acquire(worst);
+    let bytes = slab.bytes;
+    if (this.length + worst > bytes.length) bytes = this.grow(this.length + worst).bytes;
+    this.length += bytes.write(json, this.length, 'utf8') - 1;
+    this.length += ROW_ID_PREFIX.copy(bytes, this.length);
+    this.length += bytes.write(rowId, this.length, 'latin1');
+    bytes[this.length++] = QUOTE;
+    bytes[this.length++] = CLOSE_BRACE;
+    bytes[this.length++] = this.separator;
     if (this.rows === this.ends.length) {
       const ends = new Uint32Array(this.ends.length * 2);
       ends.set(this.ends);
@@ -76,21 +108,60 @@ class RowWriter {
 
   /** Drops what an earlier task left (only if it failed before finish()). */
   reset(): void {
+    if (this.slab) Atomics.store(this.slab.state, 0, SLAB_FREE);
+    this.slab = undefined;
     this.length = 0;
     this.rows = 0;
   }
 
-  private grow(atLeast: number): void {
-    const next = Buffer.allocUnsafeSlow(Math.max(atLeast, this.buffer.length * 2));
-    this.buffer.copy(next, 0, 0, this.length);
-    this.buffer = next;
+  /** A free slab of at least `size` bytes, marked busy; a new one when every slab is still being read. */
+  private acquire(size: number): Slab {
+    let slab = this.slabs.find((candidate) => candidate.free && candidate.bytes.length >= size);
+    if (!slab) {
+      const largest = this.slabs.reduce((most, candidate) => Math.max(most, candidate.bytes.length), 256 * 1024);
+      slab = new Slab(Math.max(size, largest));
+      this.keep(slab);
+    }
+    Atomics.store(slab.state, 0, SLAB_BUSY);
+    this.slab = slab;
+    return slab;
   }
 
-  /** The task's rows, copied out to be transferred; the writer starts empty for the next task. */
+  /** Keeps a slab for reuse, replacing the smallest free one when there are enough already. */
+  private keep(slab: Slab): void {
+    if (this.slabs.length >= MAX_SLABS) {
+      const smallest = this.slabs.filter((candidate) => candidate.free).sort((a, b) => a.bytes.length - b.bytes.length)[0];
+      // All busy: this one is used once and left to GC.
+      if (!smallest) return;
+      this.slabs.splice(this.slabs.indexOf(smallest), 1);
+    }
+    this.slabs.push(slab);
+  }
+
+  private grow(atLeast: number): Slab {
+    const current = this.slab as Slab;
+    // By half again, not double: a slab is sized for one task's rows, and the pool keeps MAX_SLABS of them per stream.
+    const next = new Slab(Math.max(atLeast, Math.ceil((current.bytes.length * 1.5) / 65536) * 65536));
+    current.bytes.copy(next.bytes, 0, 0, this.length);
+    Atomics.store(current.state, 0, SLAB_FREE);
+    Atomics.store(next.state, 0, SLAB_BUSY);
+    this.keep(next);
+    this.slab = next;
+    return next;
+  }
+
+  /** The task's rows, as a view of the slab; the writer starts empty for the next task. */
   finish(): StreamRows {
-    const data = new Uint8Array(this.length);
-    data.set(this.buffer.subarray(0, this.length));
-    const rows: StreamRows = { stream: this.stream, data, ends: this.ends.slice(0, this.rows), times: this.times.slice(0, this.rows), rows: this.rows };
+    const slab = this.slab as Slab;
+    const rows: StreamRows = {
+      stream: this.stream,
+      data: slab.bytes.subarray(0, this.length),
+      release: slab.state,
+      ends: this.ends.slice(0, this.rows),
+      times: this.times.slice(0, this.rows),
+      rows: this.rows,
+    };
+    this.slab = undefined;
     this.length = 0;
     this.rows = 0;
     return rows;
@@ -104,10 +175,10 @@ function increment(counts: Record<string, number>, key: string): void {
 class MovableResult {
   constructor(private readonly result: TaskResult) {}
   get [Piscina.transferableSymbol](): ArrayBufferLike[] {
-    const buffers: ArrayBufferLike[] = this.result.outputs.flatMap((output) => [output.data.buffer, output.ends.buffer, output.times.buffer]);
+    const buffers: ArrayBufferLike[] = this.result.outputs.flatMap((output) => [output.ends.buffer, output.times.buffer]);
     const spent = this.result.spent;
     if (spent) buffers.push(spent.data, spent.ends.buffer, spent.flags.buffer, spent.receivedAt.buffer, spent.peerIndex.buffer);
-    return buffers;
+    return movable(buffers);
   }
   get [Piscina.valueSymbol](): TaskResult {
     return this.result;
@@ -160,7 +231,11 @@ class TaskOutputs {
   }
 }
 
+const memoryKeeper = new MemoryKeeper(MEMORY_KEEPER_BYTES);
+
 export default function processTask(task: FrameTask | SealTask): unknown {
+  // gzip's output buffers are this thread's dead ArrayBuffers.
+  memoryKeeper.check();
   if ('kind' in task) return seal(task);
   if (task.report) return processDocuments(task);
   return processFrames(task);
@@ -174,7 +249,7 @@ function seal(task: SealTask): unknown {
   const result: SealResult = { body, crc, gzip };
   return Piscina.move({
     get [Piscina.transferableSymbol](): ArrayBufferLike[] {
-      return gzip ? [body.buffer, gzip.buffer] : [body.buffer];
+      return movable(gzip ? [body.buffer, gzip.buffer] : [body.buffer]);
     },
     get [Piscina.valueSymbol](): SealResult {
       return result;
@@ -240,9 +315,9 @@ function processFrames(task: FrameTask): unknown {
       }
     }
   }
-  const spent: SpentTask = { data: task.data.buffer as ArrayBuffer, ends: task.ends, flags: task.flags, receivedAt: task.receivedAt, peerIndex: task.peerIndex };
-  const movable = new MovableResult({ outputs: outputs.finish(), counts, busyMs: performance.now() - startedAt, spent });
-  return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);
+  const spent: SpentTask = { data: task.data.buffer, ends: task.ends, flags: task.flags, receivedAt: task.receivedAt, peerIndex: task.peerIndex };
+  const moving = new MovableResult({ outputs: outputs.finish(), counts, busyMs: performance.now() - startedAt, spent });
+  return Piscina.move(moving as unknown as Parameters<typeof Piscina.move>[0]);
 }
 
 /**
@@ -284,8 +359,8 @@ function processDocuments(task: FrameTask): unknown {
     }
     documents.push(task.source === 'gcp_audit' ? gcpDocument(parsed.value, receivedAt, outputs) : cloudTrailDocument(parsed.value, receivedAt, outputs, counts));
   }
-  const movable = new MovableResult({ outputs: outputs.finish(), counts, documents, busyMs: performance.now() - startedAt });
-  return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);
+  const moving = new MovableResult({ outputs: outputs.finish(), counts, documents, busyMs: performance.now() - startedAt });
+  return Piscina.move(moving as unknown as Parameters<typeof Piscina.move>[0]);
 }
 
 function cloudTrailDocument(value: unknown, receivedAt: number, outputs: TaskOutputs, counts: TaskCounts): DocumentOutcome {

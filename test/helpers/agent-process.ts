@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import { NODE_FLAGS } from '../../src/cli/launch.ts';
+import { NODE_ENVIRONMENT, NODE_FLAGS } from '../../src/cli/launch.ts';
 
 export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
@@ -86,6 +86,7 @@ export async function startAgent(
   // agent as ops would, without it, so memory tests measure the agent alone.
   const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ...NODE_FLAGS, CLI, 'run', '--config', configFile], {
     cwd: dir,
+    env: { ...process.env, ...NODE_ENVIRONMENT },
     stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'],
   });
   const logs: LogLine[] = [];

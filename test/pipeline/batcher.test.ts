@@ -22,7 +22,7 @@ function collect(framing: RowFraming, limits: BatchLimits): { batcher: StreamBat
 const row = (n: number, size = 20): string => `{"n":${n},"p":"${'x'.repeat(size)}"}`;
 
 void t.test('flushes on bytes without splitting a row', async (t) => {
-  const { batcher, batches } = collect('ndjson', { maxBytes: 100, maxRows: 1000, maxAgeMs: 60_000, maxSpanMs: 1_800_000 });
+  const { batcher, batches } = collect('ndjson', { maxBytes: 100, maxRows: 1000, maxAgeMs: 60_000, idleMs: 0, maxSpanMs: 1_800_000 });
   const texts = Array.from({ length: 10 }, (_, n) => row(n));
   batcher.append(rows(texts, '\n'));
   batcher.flush();
@@ -33,15 +33,43 @@ void t.test('flushes on bytes without splitting a row', async (t) => {
 });
 
 void t.test('flushes on row count', async (t) => {
-  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 3, maxAgeMs: 60_000, maxSpanMs: 1_800_000 });
+  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 3, maxAgeMs: 60_000, idleMs: 0, maxSpanMs: 1_800_000 });
   batcher.append(rows(Array.from({ length: 7 }, (_, n) => row(n)), '\n'));
   t.same(batches.map((batch) => batch.rows), [3, 3], 'two full batches flushed at once');
   batcher.flush();
   t.same(batches.map((batch) => batch.rows), [3, 3, 1]);
 });
 
+void t.test('flushes once the input goes quiet, before its age', async (t) => {
+  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 60_000, idleMs: 30, maxSpanMs: 1_800_000 });
+  batcher.append(rows([row(1), row(2)], '\n'));
+  t.equal(batches.length, 0, 'not yet');
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  t.same(batches.map((batch) => batch.rows), [2], 'flushed idleMs after the last rows, not after maxAgeMs');
+});
+
+void t.test('rows that keep coming keep the batch open until its age', async (t) => {
+  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 60_000, idleMs: 400, maxSpanMs: 1_800_000 });
+  for (let i = 0; i < 40; i++) {
+    batcher.append(rows([row(i)], '\n'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  t.equal(batches.length, 0, '800 ms of rows 20 ms apart: never idle for 400 ms');
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  t.same(batches.map((batch) => batch.rows), [40], 'then one batch, once they stopped');
+});
+
+void t.test('idleMs 0 leaves only the age limit', async (t) => {
+  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 300, idleMs: 0, maxSpanMs: 1_800_000 });
+  batcher.append(rows([row(1)], '\n'));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.equal(batches.length, 0, 'quiet for 100 ms, still open');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.equal(batches.length, 1, 'flushed by age');
+});
+
 void t.test('flushes on age', async (t) => {
-  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 30, maxSpanMs: 1_800_000 });
+  const { batcher, batches } = collect('ndjson', { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 30, idleMs: 0, maxSpanMs: 1_800_000 });
   batcher.append(rows([row(1)], '\n'));
   t.equal(batches.length, 0, 'not yet');
   await new Promise((resolve) => setTimeout(resolve, 80));
@@ -50,7 +78,7 @@ void t.test('flushes on age', async (t) => {
 });
 
 void t.test('json-array framing makes valid JSON bodies within maxBytes', async (t) => {
-  const { batcher, batches } = collect('json-array', { maxBytes: 120, maxRows: 1000, maxAgeMs: 60_000, maxSpanMs: 1_800_000 });
+  const { batcher, batches } = collect('json-array', { maxBytes: 120, maxRows: 1000, maxAgeMs: 60_000, idleMs: 0, maxSpanMs: 1_800_000 });
   const texts = Array.from({ length: 9 }, (_, n) => row(n));
   batcher.append(rows(texts, ','));
   batcher.flush();
@@ -64,7 +92,7 @@ void t.test('json-array framing makes valid JSON bodies within maxBytes', async 
 
 void t.test('a single row larger than maxBytes goes out alone, not dropped', async (t) => {
   for (const [framing, separator] of [['ndjson', '\n'], ['json-array', ',']] as const) {
-    const { batcher, batches } = collect(framing, { maxBytes: 64, maxRows: 1000, maxAgeMs: 60_000, maxSpanMs: 1_800_000 });
+    const { batcher, batches } = collect(framing, { maxBytes: 64, maxRows: 1000, maxAgeMs: 60_000, idleMs: 0, maxSpanMs: 1_800_000 });
     batcher.append(rows([row(1, 5), row(2, 200), row(3, 5)], separator));
     batcher.flush();
     t.same(batches.map((batch) => batch.rows), [1, 1, 1], `${framing}: three batches`);
@@ -74,7 +102,7 @@ void t.test('a single row larger than maxBytes goes out alone, not dropped', asy
 
 void t.test('keeps the TimeGenerated span of a batch within maxSpanMs', async (t) => {
   const minute = 60_000;
-  const { batcher, batches } = collect('json-array', { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 60_000, maxSpanMs: 30 * minute });
+  const { batcher, batches } = collect('json-array', { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 60_000, idleMs: 0, maxSpanMs: 30 * minute });
   // Out of order on purpose: the span is max - min, not last - first.
   const times = [0, 10, 29, 5, 31, 40, 2, 70].map((m) => m * minute);
   batcher.append(rows(times.map((_, n) => row(n)), ',', times));
@@ -90,7 +118,7 @@ void t.test('keeps the TimeGenerated span of a batch within maxSpanMs', async (t
 void t.test('row offsets let a batch be split and rows picked out without parsing', async (t) => {
   const { sliceBatch, halves, rowJson } = await import('../../src/sinks/batch.ts');
   for (const [framing, separator] of [['ndjson', '\n'], ['json-array', ',']] as const) {
-    const { batcher, batches } = collect(framing, { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 60_000, maxSpanMs: 1_800_000 });
+    const { batcher, batches } = collect(framing, { maxBytes: 1 << 20, maxRows: 1000, maxAgeMs: 60_000, idleMs: 0, maxSpanMs: 1_800_000 });
     const texts = Array.from({ length: 5 }, (_, n) => row(n, n * 3));
     batcher.append(rows(texts, separator));
     batcher.flush();
@@ -111,7 +139,7 @@ void t.test('row offsets let a batch be split and rows picked out without parsin
 });
 
 void t.test('every body owns its ArrayBuffer, never Node\'s shared pool (bodies are transferred to a worker to be sealed)', async (t) => {
-  const { batcher, batches } = collect('json-array', { maxBytes: 64 * 1024, maxRows: 1000, maxAgeMs: 60_000, maxSpanMs: 1_800_000 });
+  const { batcher, batches } = collect('json-array', { maxBytes: 64 * 1024, maxRows: 1000, maxAgeMs: 60_000, idleMs: 0, maxSpanMs: 1_800_000 });
   batcher.append(rows([row(1)], ','));
   batcher.flush();
   batcher.append(rows([row(2, 70 * 1024)], ','));

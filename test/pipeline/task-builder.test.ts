@@ -1,5 +1,6 @@
 import t from 'tap';
-import { TaskBuilder } from '../../src/pipeline/task-builder.ts';
+import { TaskBuilder, transferListOf } from '../../src/pipeline/task-builder.ts';
+import type { FrameTask } from '../../src/pipeline/task.ts';
 
 const frame = (text: string): Buffer => Buffer.from(text);
 
@@ -8,7 +9,7 @@ void t.test('a spent task\'s arrays are reused by a later task, with no trace of
   builder.add(frame('first frame'), 0, 11, '10.0.0.1', 1, 0);
   const first = builder.take();
   if (!first) throw new Error('no task');
-  builder.recycle({ data: first.data.buffer as ArrayBuffer, ends: first.ends, flags: first.flags, receivedAt: first.receivedAt, peerIndex: first.peerIndex });
+  builder.recycle({ data: first.data.buffer, ends: first.ends, flags: first.flags, receivedAt: first.receivedAt, peerIndex: first.peerIndex });
   // take() readies the next task's arrays at once, so the spare serves the task after the one being built.
   builder.add(frame('second'), 0, 6, '10.0.0.9', 1, 0);
   const second = builder.take();
@@ -29,4 +30,39 @@ void t.test('arrays of another size are not kept', async (t) => {
   builder.recycle({ data: new ArrayBuffer(4096), ends: new Uint32Array(8), flags: new Uint8Array(8), receivedAt: new Float64Array(8), peerIndex: new Uint16Array(8) });
   builder.add(frame('a'), 0, 1, 'p', 1, 0);
   t.equal(builder.take()?.data.buffer.byteLength, 1024, 'a buffer of the builder\'s own size');
+});
+
+void t.test('tasks live in shared memory (nothing to transfer); one-off tasks are plain and transferred', async (t) => {
+  const builder = new TaskBuilder('syslog_tcp', 1024, 8);
+  builder.add(frame('a'), 0, 1, 'p', 1, 0);
+  const task = builder.take();
+  if (!task) throw new Error('no task');
+  for (const array of [task.data, task.ends, task.flags, task.receivedAt, task.peerIndex]) t.ok(array.buffer instanceof SharedArrayBuffer);
+  t.same(transferListOf(task), [], 'shared memory is posted, not transferred');
+  const oneOff = new TaskBuilder('aws_cloudtrail', 64, 1, 0);
+  oneOff.add(frame('{}'), 0, 2, 'p', 1, 0);
+  const request = oneOff.take();
+  if (!request) throw new Error('no task');
+  t.equal(transferListOf(request).length, 5, 'all five arrays transferred');
+  t.notOk(request.data.buffer instanceof SharedArrayBuffer);
+});
+
+void t.test('spent tasks are kept up to the number asked for', async (t) => {
+  const builder = new TaskBuilder('syslog_tcp', 64, 4, 2);
+  const spent: FrameTask[] = [];
+  for (let i = 0; i < 4; i++) {
+    builder.add(frame('x'), 0, 1, 'p', 1, 0);
+    const task = builder.take();
+    if (!task) throw new Error('no task');
+    spent.push(task);
+  }
+  for (const task of spent) builder.recycle({ data: task.data.buffer, ends: task.ends, flags: task.flags, receivedAt: task.receivedAt, peerIndex: task.peerIndex });
+  const buffers = new Set<ArrayBufferLike>();
+  for (let i = 0; i < 4; i++) {
+    builder.add(frame('x'), 0, 1, 'p', 1, 0);
+    const task = builder.take();
+    if (task) buffers.add(task.data.buffer);
+  }
+  const reused = [...buffers].filter((buffer) => spent.some((task) => task.data.buffer === buffer)).length;
+  t.equal(reused, 2, 'two spares reused, the other spent tasks let go');
 });

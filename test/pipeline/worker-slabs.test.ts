@@ -1,0 +1,72 @@
+import { Piscina } from 'piscina';
+import t from 'tap';
+import { TaskBuilder, transferListOf } from '../../src/pipeline/task-builder.ts';
+import type { FrameTask, StreamRows, TaskResult, WorkerOptions, WorkerPolicy } from '../../src/pipeline/task.ts';
+
+/*
+ * Rows come back from a worker as views of its shared slabs. A slab must not
+ * be written again while the main thread may still copy from it, and must be
+ * written again once released: the first is correctness, the second is what
+ * keeps the worker from allocating per task.
+ */
+
+const policy: WorkerPolicy = {
+  timeZone: 'UTC',
+  outputs: { syslog: true, commonSecurityLog: true, cefToSyslog: false, asimAuthentication: true },
+  facilities: [],
+  minimumSeverity: 7,
+};
+const workerData: WorkerOptions = {
+  streams: {
+    syslog: 'Custom-Syslog',
+    commonSecurityLog: 'Custom-CommonSecurityLog',
+    asimAuthentication: 'Custom-ASimAuthentication',
+    awsCloudTrail: 'Custom-AWSCloudTrail',
+    gcpAuditLogs: 'Custom-GCPAuditLogs',
+    asimAuditEvent: 'Custom-ASimAuditEvent',
+  },
+  policies: { syslog_udp: policy, syslog_tcp: policy, syslog_tls: policy },
+  rowSeparator: 0x0a,
+};
+
+function task(lines: string[]): FrameTask {
+  const builder = new TaskBuilder('syslog_tcp', 64 * 1024, 1024);
+  for (const line of lines) {
+    const bytes = Buffer.from(line);
+    builder.add(bytes, 0, bytes.length, '10.0.0.1', Date.UTC(2026, 0, 1), 0);
+  }
+  const built = builder.take();
+  if (!built) throw new Error('no task');
+  return built;
+}
+
+const lines = (tag: string): string[] => Array.from({ length: 50 }, (_, i) => `<13>1 2026-01-01T00:00:00Z host app - - - ${tag} line ${i}`);
+
+function syslogRows(result: TaskResult): StreamRows {
+  const rows = result.outputs.find((output) => output.stream === 'Custom-Syslog');
+  if (!rows) throw new Error('no Syslog rows');
+  return rows;
+}
+
+void t.test('a slab is written again only after the main thread releases it', async (t) => {
+  const pool = new Piscina<FrameTask, TaskResult>({ filename: new URL('../../src/pipeline/worker.ts', import.meta.url).href, minThreads: 1, maxThreads: 1, workerData });
+  t.teardown(() => pool.destroy());
+  const run = async (tag: string): Promise<StreamRows> => {
+    const frames = task(lines(tag));
+    return syslogRows(await pool.run(frames, { transferList: transferListOf(frames) }));
+  };
+
+  const first = await run('first');
+  t.ok(first.data.buffer instanceof SharedArrayBuffer, 'rows arrive as a view of shared memory, not a copy');
+  t.ok(first.release, 'with the flag that releases it');
+  const firstText = Buffer.from(first.data).toString();
+  t.match(firstText, /first line 0/);
+
+  await run('second');
+  t.equal(Buffer.from(first.data).toString(), firstText, 'not released: the next task wrote elsewhere');
+
+  if (first.release) Atomics.store(first.release, 0, 0);
+  // The slab of 'second' is still held too, so the worker's only free slab is the first one.
+  await run('third');
+  t.match(Buffer.from(first.data).toString(), /third line 0/, 'released: the next task reused the memory');
+});
