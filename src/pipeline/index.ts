@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
@@ -15,6 +16,8 @@ import { SegmentJournal, type AppendResult } from './journal/index.ts';
 import { FACILITY_NAMES, SEVERITY_NAMES, policyOf } from '../sources/config.ts';
 import type { DocumentOutcome, DocumentSource, FrameTask, SealResult, SealTask, SourceName, TaskResult, WorkerOptions, WorkerPolicy } from './task.ts';
 import { TaskBuilder, transferListOf } from './task-builder.ts';
+import { URGENT, UrgentFirstQueue } from './task-queue.ts';
+import { warmUpTask } from './warm-up.ts';
 
 /** What a source sees of the pipeline. */
 export interface FrameSink {
@@ -99,6 +102,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: Number.POSITIVE_INFINITY,
+      taskQueue: new UrgentFirstQueue(),
       // piscina's timing histograms cost main-thread time per task (percentiles on
       // every read); workers report their busy time instead.
       recordTiming: false,
@@ -153,6 +157,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
    * sources start.
    */
   async open(): Promise<void> {
+    await this.warmUp();
     const settings = this.config.journal;
     if (!settings.enabled) return;
     const { journal, recovered, dropped } = await SegmentJournal.open(
@@ -173,6 +178,14 @@ export class Pipeline extends EventEmitter implements FrameSink {
     this.metrics.journalReplayed.inc(recovered.length);
     this.metrics.journalBytes.set(journal.bytes);
     if (recovered.length > 0) this.logger.info({ batches: recovered.length, bytes: journal.bytes }, 'journal: replaying undelivered batches');
+  }
+
+  /** Two warm-up tasks per worker thread (see warm-up.ts); their rows go nowhere. */
+  private async warmUp(): Promise<void> {
+    const started = performance.now();
+    const tasks = Array.from({ length: this.threads * 2 }, () => warmUpTask());
+    await Promise.all(tasks.map((task) => this.pool.run(task, { transferList: transferListOf(task) })));
+    this.logger.debug({ ms: Math.round(performance.now() - started) }, 'workers warmed up');
   }
 
   /**
@@ -206,6 +219,8 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private seal(slot: JournalSlot): void {
     const body = slot.batch.body;
     const task: SealTask = { kind: 'seal', body, gzipLevel: this.sink.gzipLevel };
+    // Ahead of queued frame tasks (see UrgentFirstQueue); the symbol is not posted to the worker.
+    Object.defineProperty(task, Piscina.queueOptionsSymbol, { value: URGENT });
     const shared = body.buffer instanceof SharedArrayBuffer;
     const pooled = body.buffer.byteLength === Buffer.poolSize && body.byteLength < Buffer.poolSize >>> 1;
     const transfer = !pooled && !shared;
@@ -216,7 +231,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
         // A shared body keeps its own Buffer: the one the pool lent, to be released.
         const sealedBody = shared ? body : Buffer.from(returned.buffer, returned.byteOffset, returned.byteLength);
         slot.batch = { ...slot.batch, body: sealedBody, bodyCrc: crc, gzip };
-        this.memoryKeeper.check();
+            this.memoryKeeper.check();
         slot.state = 'sealed';
         this.forwardSealed();
       },
@@ -614,3 +629,4 @@ function workerPolicies(config: Config): WorkerOptions['policies'] {
   };
   return { syslog_udp: prepare('udp'), syslog_tcp: prepare('tcp'), syslog_tls: prepare('tls') };
 }
+

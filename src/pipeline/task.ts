@@ -25,6 +25,8 @@ export interface FrameTask {
   count: number;
   /** HTTP sources: report per frame (document) what became of it, so the request can be answered. */
   report?: boolean;
+  /** Parsed and serialized like any task, but its rows are dropped (see warm-up.ts). */
+  warmUp?: boolean;
 }
 
 /** What became of one JSON document (a file, a Firehose record, a LogEntry). */

@@ -316,7 +316,16 @@ function processFrames(task: FrameTask): unknown {
     }
   }
   const spent: SpentTask = { data: task.data.buffer, ends: task.ends, flags: task.flags, receivedAt: task.receivedAt, peerIndex: task.peerIndex };
-  const moving = new MovableResult({ outputs: outputs.finish(), counts, busyMs: performance.now() - startedAt, spent });
+  const rows = outputs.finish();
+  if (task.warmUp) {
+    // Also warm the sealing path (CRC-32, gzip), then let the rows go: their slabs are free again.
+    for (const output of rows) {
+      seal({ kind: 'seal', body: output.data, gzipLevel: 1 });
+      if (output.release) Atomics.store(output.release, 0, SLAB_FREE);
+    }
+    return { outputs: [], counts, busyMs: performance.now() - startedAt };
+  }
+  const moving = new MovableResult({ outputs: rows, counts, busyMs: performance.now() - startedAt, spent });
   return Piscina.move(moving as unknown as Parameters<typeof Piscina.move>[0]);
 }
 

@@ -2,6 +2,7 @@ import { Piscina } from 'piscina';
 import t from 'tap';
 import { TaskBuilder, transferListOf } from '../../src/pipeline/task-builder.ts';
 import type { FrameTask, StreamRows, TaskResult, WorkerOptions, WorkerPolicy } from '../../src/pipeline/task.ts';
+import { warmUpTask } from '../../src/pipeline/warm-up.ts';
 
 /*
  * Rows come back from a worker as views of its shared slabs. A slab must not
@@ -69,4 +70,18 @@ void t.test('a slab is written again only after the main thread releases it', as
   // The slab of 'second' is still held too, so the worker's only free slab is the first one.
   await run('third');
   t.match(Buffer.from(first.data).toString(), /third line 0/, 'released: the next task reused the memory');
+});
+
+void t.test('a warm-up task runs every step and returns no rows', async (t) => {
+  const pool = new Piscina<FrameTask, TaskResult>({ filename: new URL('../../src/pipeline/worker.ts', import.meta.url).href, minThreads: 1, maxThreads: 1, workerData });
+  t.teardown(() => pool.destroy());
+  const warm = warmUpTask();
+  const result = await pool.run(warm, { transferList: transferListOf(warm) });
+  t.same(result.outputs, [], 'nothing for the batchers');
+  t.ok((result.counts.formats['rfc5424'] ?? 0) > 0 && (result.counts.formats['rfc3164'] ?? 0) > 0, 'both syslog formats parsed');
+  t.ok(result.counts.cef > 0 && result.counts.authentication > 0, 'CEF and authentication rows made');
+  // Its slabs were released: a real task right after gets rows as usual.
+  const frames = task(lines('after'));
+  const rows = syslogRows(await pool.run(frames, { transferList: transferListOf(frames) }));
+  t.match(Buffer.from(rows.data).toString(), /after line 0/);
 });
