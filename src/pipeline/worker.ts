@@ -7,7 +7,7 @@ import { cloudTrailRecordsOf, normalizeCloudTrail, parseJsonSafely } from '../..
 import { gcpLogEntriesOf, normalizeGcpAuditEntry } from '../../parsers/gcp-audit/index.ts';
 import { toAuthenticationRow } from '../../parsers/linux-auth/index.ts';
 import { createParser, decodeFrame, type SyslogParser } from '../../parsers/syslog/index.ts';
-import { toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
+import { commonSecurityLogJson } from '../../parsers/tables/common-security-log.ts';
 import { toSyslogRow } from '../../parsers/tables/syslog.ts';
 import { MAX_DEAD_LETTER_DOCUMENT } from './dead-letter.ts';
 import { ROW_ID_COLUMN, rowIdentity } from './row-identity.ts';
@@ -289,12 +289,12 @@ function processFrames(task: FrameTask): unknown {
     const cef = policy.outputs.commonSecurityLog ? findCef(text) : undefined;
     if (cef !== undefined) {
       counts.cef++;
-      const row = toCommonSecurityLogRow(cef, {
+      const row = commonSecurityLogJson(cef, {
         receivedAt,
         hostIp,
         syslog: { timestamp: message.timestamp, hostname: message.hostname, facility: message.facility, severity: message.severity },
       });
-      outputs.writer(streams.commonSecurityLog).write(JSON.stringify(row), Date.parse(row.TimeGenerated), rowId);
+      outputs.writer(streams.commonSecurityLog).write(row.json, row.time, rowId);
       if (!policy.outputs.cefToSyslog) continue;
     }
     const needSyslog = policy.outputs.syslog;

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { cefStart, parseCefAt } from '../../parsers/cef/index.ts';
 import type { CefEvent } from '../../parsers/cef/index.ts';
 import { parseSyslog } from '../../parsers/syslog/index.ts';
-import { COMMON_SECURITY_LOG_COLUMNS, toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
+import { COMMON_SECURITY_LOG_COLUMNS, commonSecurityLogJson, toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
 
 const CORPUS_URL = new URL('../../../shared/corpus/cef/', import.meta.url);
 const RECEIVED_AT = Date.parse('2024-06-15T12:00:00.000Z');
@@ -123,11 +123,13 @@ function sampleVectors(file: string): Vector[] {
           if (ev.extensions.has('')) diffs.push('text outside key=value pairs');
           const syslog = parseSyslog(text, { receivedAt: RECEIVED_AT });
           const hostname = syslog.format === 'unparsed' ? undefined : syslog.hostname;
-          const row = toCommonSecurityLogRow(ev, {
+          const context = {
             receivedAt: RECEIVED_AT,
             hostIp: '192.0.2.1',
             syslog: { timestamp: syslog.timestamp, hostname, facility: syslog.facility, severity: syslog.severity },
-          });
+          };
+          const row = toCommonSecurityLogRow(ev, context);
+          if (commonSecurityLogJson(ev, context).json !== JSON.stringify(row)) diffs.push('the worker\'s JSON differs from JSON.stringify of the row');
           const undeclared = Object.keys(JSON.parse(JSON.stringify(row)) as Record<string, unknown>).filter((k) => !DECLARED.has(k));
           if (undeclared.length > 0) diffs.push(`undeclared columns ${undeclared.join(',')}`);
           compare(diffs, 'Computer', hostname ?? '192.0.2.1', row.Computer);

@@ -8,7 +8,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { cefStart, parseCef, parseCefAt } from '../../parsers/cef/index.ts';
 import type { CefEvent } from '../../parsers/cef/index.ts';
-import { COMMON_SECURITY_LOG_COLUMNS, toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
+import { COMMON_SECURITY_LOG_COLUMNS, commonSecurityLogJson, toCommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
+import { isoTime } from '../../parsers/tables/iso-time.ts';
 import type { CommonSecurityLogContext, CommonSecurityLogRow } from '../../parsers/tables/common-security-log.ts';
 
 const fixtures = new URL('../fixtures/cef/', import.meta.url);
@@ -88,6 +89,9 @@ for (const sample of readJsonl('rows.jsonl')) {
     }
     const row = toCommonSecurityLogRow(ev, context(sample.context));
     t.same(Object.keys(row), ROW_KEYS, 'fixed field order, matches COMMON_SECURITY_LOG_COLUMNS');
+    const written = commonSecurityLogJson(ev, context(sample.context));
+    t.equal(written.json, JSON.stringify(row), 'the worker\'s JSON is JSON.stringify of the row, byte for byte');
+    t.equal(isoTime(written.time), row.TimeGenerated, 'with TimeGenerated as ms');
     for (const [key, want] of Object.entries(obj(sample.expected))) {
       if (!ROW_KEYS.includes(key)) t.fail(`fixture names unknown column ${key}`);
       t.equal(row[key as keyof CommonSecurityLogRow], want === null ? undefined : want, key);
