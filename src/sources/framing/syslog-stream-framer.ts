@@ -63,11 +63,21 @@ export class SyslogStreamFramer {
 
   push(chunk: Buffer): void {
     let buffer = chunk;
-    if (this.carry !== undefined) {
-      buffer = Buffer.concat([this.carry, chunk]);
+    let from = 0;
+    const carry = this.carry;
+    if (carry !== undefined) {
       this.carry = undefined;
+      const lf = this.mode === 'lf' && this.skipBytes === 0 && !this.skipToLf ? chunk.indexOf(LF) : -1;
+      if (lf !== -1 && carry.length + lf <= this.maxBytes) {
+        // Only the end of the pending frame is joined to it (the frame and its LF, consumed whole);
+        // the rest of the read is framed where it is instead of being copied behind the carry.
+        this.frames(Buffer.concat([carry, chunk.subarray(0, lf + 1)]), false);
+        from = lf + 1;
+      } else {
+        buffer = Buffer.concat([carry, chunk]);
+      }
     }
-    const consumed = this.frames(buffer, false);
+    const consumed = this.frames(buffer, false, from);
     if (consumed < buffer.length) {
       // Copy, so a small leftover does not pin the socket's whole chunk.
       this.carry = Buffer.from(buffer.subarray(consumed));
@@ -86,9 +96,9 @@ export class SyslogStreamFramer {
     if (carry !== undefined && carry.length > 0) this.frames(carry, true);
   }
 
-  /** Emits every complete frame in `buffer`; returns how many bytes were consumed. */
-  private frames(buffer: Buffer, atEnd: boolean): number {
-    let position = 0;
+  /** Emits every complete frame in `buffer` from `from` on; returns the position up to which it consumed. */
+  private frames(buffer: Buffer, atEnd: boolean, from = 0): number {
+    let position = from;
     const length = buffer.length;
     while (position < length) {
       if (this.skipBytes > 0) {
@@ -180,9 +190,9 @@ export class SyslogStreamFramer {
 
   /** Returns the position after the frame, or -1 when more bytes are needed. */
   private lfTerminated(buffer: Buffer, start: number, atEnd: boolean): number {
-    const searchEnd = Math.min(buffer.length, start + this.maxBytes + 1);
-    const lf = buffer.subarray(0, searchEnd).indexOf(LF, start);
-    if (lf !== -1) {
+    // An LF past maxBytes does not end this frame: it is cut at maxBytes below.
+    const lf = buffer.indexOf(LF, start);
+    if (lf !== -1 && lf - start <= this.maxBytes) {
       this.counts.lf++;
       this.onFrame(buffer, start, lf, false);
       return lf + 1;
