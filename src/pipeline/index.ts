@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics/index.ts';
 import type { Batch, Sink } from '../sinks/types.ts';
 import { StreamBatcher } from './batcher.ts';
 import { BodyPool } from './body-pool.ts';
-import { MEMORY_KEEPER_BYTES, MemoryKeeper } from './memory-keeper.ts';
+import { MAIN_THREAD_KEEPER_BYTES, MemoryKeeper } from './memory-keeper.ts';
 import { DeadLetterStore, MAX_DEAD_LETTER_DOCUMENT } from './dead-letter.ts';
 import { Delivery, type DeliveryOutcome } from './delivery.ts';
 import { SegmentJournal, type AppendResult } from './journal/index.ts';
@@ -56,7 +56,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private readonly batchers = new Map<string, StreamBatcher>();
   /** Bodies for batches a worker gzips for the sink, reused once delivered (see BodyPool). */
   private readonly bodies: BodyPool | undefined;
-  private readonly memoryKeeper = new MemoryKeeper(MEMORY_KEEPER_BYTES);
+  private readonly memoryKeeper = new MemoryKeeper(MAIN_THREAD_KEEPER_BYTES);
   private readonly delivery: Delivery;
   private readonly deadLetter: DeadLetterStore;
   private journal: SegmentJournal | undefined;

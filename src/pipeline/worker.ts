@@ -11,7 +11,7 @@ import { commonSecurityLogJson } from '../../parsers/tables/common-security-log.
 import { toSyslogRow } from '../../parsers/tables/syslog.ts';
 import { MAX_DEAD_LETTER_DOCUMENT } from './dead-letter.ts';
 import { ROW_ID_COLUMN, rowIdentity } from './row-identity.ts';
-import { MEMORY_KEEPER_BYTES, MemoryKeeper } from './memory-keeper.ts';
+import { WORKER_KEEPER_BYTES, MemoryKeeper } from './memory-keeper.ts';
 import { movable } from './task-builder.ts';
 import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type SealResult, type SealTask, type SpentTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
 
@@ -231,7 +231,7 @@ class TaskOutputs {
   }
 }
 
-const memoryKeeper = new MemoryKeeper(MEMORY_KEEPER_BYTES);
+const memoryKeeper = new MemoryKeeper(WORKER_KEEPER_BYTES);
 
 export default function processTask(task: FrameTask | SealTask): unknown {
   // gzip's output buffers are this thread's dead ArrayBuffers.
@@ -245,7 +245,7 @@ export default function processTask(task: FrameTask | SealTask): unknown {
 function seal(task: SealTask): unknown {
   const body = task.body;
   const crc = crc32(body);
-  const gzip = task.gzipLevel === undefined ? undefined : new Uint8Array(gzipSync(body, { level: task.gzipLevel, chunkSize: Math.max(64 * 1024, body.length >>> 1) }));
+  const gzip = task.gzipLevel === undefined ? undefined : new Uint8Array(gzipSync(body, { level: task.gzipLevel, chunkSize: Math.max(64 * 1024, body.length >>> 2) }));
   const result: SealResult = { body, crc, gzip };
   return Piscina.move({
     get [Piscina.transferableSymbol](): ArrayBufferLike[] {
