@@ -73,6 +73,8 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private lastRefusal = '';
   /** While set, batches cut by the batchers add their journal promise here (an HTTP request waiting for its rows). */
   private journalWaits: Array<Promise<void>> | undefined;
+  /** HTTP requests whose rows are cut and journaled together at the end of this turn (see answerWhenJournaled). */
+  private answering: { waits: Array<Promise<void>>; answers: Array<() => void>; streams: Set<string> } | undefined;
   private readonly maxRunning: number;
   private queued = 0;
   /** Frames accepted from sources since start; logged at shutdown to prove nothing was lost. */
@@ -461,16 +463,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
             const report = this.reporting.get(seq);
             this.reporting.delete(seq);
             if (!report) return this.onResult(source, bytes, result);
-            // The request's rows are cut into batches now, and it is answered once they are journaled.
-            const waits: Array<Promise<void>> = [];
-            this.journalWaits = waits;
-            try {
-              this.onResult(source, bytes, result);
-              if (this.journal) for (const stream of new Set(result.outputs.map((output) => output.stream))) this.batchers.get(stream)?.flush();
-            } finally {
-              this.journalWaits = undefined;
-            }
-            void Promise.all(waits).then(() => report.resolve(result.documents ?? []));
+            this.answerWhenJournaled(() => this.onResult(source, bytes, result), result, () => report.resolve(result.documents ?? []));
           }),
         (err: unknown) =>
           this.inOrder(seq, () => {
@@ -481,6 +474,38 @@ export class Pipeline extends EventEmitter implements FrameSink {
       );
     }
     this.metrics.outputBytes.set(this.outputBytes);
+  }
+
+  /**
+   * An HTTP request is answered once its rows are journaled. Its rows are cut
+   * into batches at the end of the event loop turn, together with those of
+   * every other request whose result arrived in that turn (group commit): one
+   * batch, one seal, one journal write and one sink request per stream for all
+   * of them, not for each. Until then every batch cut (by size, or by other
+   * results) is waited for too, so no row of these requests is missed.
+   */
+  private answerWhenJournaled(apply: () => void, result: TaskResult, answer: () => void): void {
+    let group = this.answering;
+    if (!group) {
+      group = { waits: [], answers: [], streams: new Set() };
+      this.answering = group;
+      setImmediate(() => this.closeAnswering());
+    }
+    this.journalWaits = group.waits;
+    apply();
+    for (const output of result.outputs) group.streams.add(output.stream);
+    group.answers.push(answer);
+  }
+
+  private closeAnswering(): void {
+    const group = this.answering;
+    if (!group) return;
+    if (this.journal) for (const stream of group.streams) this.batchers.get(stream)?.flush();
+    this.answering = undefined;
+    this.journalWaits = undefined;
+    void Promise.all(group.waits).then(() => {
+      for (const answer of group.answers) answer();
+    });
   }
 
   /**
