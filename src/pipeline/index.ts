@@ -49,6 +49,11 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private readonly waiting: Array<{ task: FrameTask; bytes: number; seq: number }> = [];
   /** Requests waiting for their documents' outcomes, by task sequence number. */
   private readonly reporting = new Map<number, { resolve: (outcomes: DocumentOutcome[]) => void; reject: (err: unknown) => void }>();
+  /** HTTP documents waiting for the end of this turn, to go to the pool in one task per source. */
+  private readonly documentGroups = new Map<
+    DocumentSource,
+    { documents: Uint8Array[]; peers: string[]; bytes: number; requests: Array<{ from: number; count: number; resolve: (outcomes: DocumentOutcome[]) => void; reject: (err: unknown) => void }> }
+  >();
   /** Results that finished before an earlier task, held so rows leave in arrival order. */
   private readonly finished = new Map<number, () => void>();
   private nextSubmitSeq = 0;
@@ -387,12 +392,42 @@ export class Pipeline extends EventEmitter implements FrameSink {
    * (or with the reason they are not).
    */
   submitDocuments(source: DocumentSource, documents: readonly Uint8Array[], peer: string): Promise<DocumentOutcome[]> {
-    const bytes = documents.reduce((sum, document) => sum + document.byteLength, 0);
-    const builder = new TaskBuilder(source, Math.max(bytes, 1), Math.max(documents.length, 1), 0);
+    if (documents.length === 0) return Promise.resolve([]);
+    let group = this.documentGroups.get(source);
+    if (!group) {
+      group = { documents: [], peers: [], requests: [], bytes: 0 };
+      this.documentGroups.set(source, group);
+      setImmediate(() => this.submitDocumentGroup(source));
+    }
+    const from = group.documents.length;
+    for (const document of documents) {
+      group.documents.push(document);
+      group.peers.push(peer);
+      group.bytes += document.byteLength;
+    }
+    const outcome = new Promise<DocumentOutcome[]>((resolve, reject) => group.requests.push({ from, count: documents.length, resolve, reject }));
+    if (group.bytes >= this.config.pipeline.taskBytes) this.submitDocumentGroup(source);
+    return outcome.then(async (outcomes) => {
+      await this.keepUnusableDocuments(source, documents, outcomes);
+      return outcomes;
+    });
+  }
+
+  /**
+   * The documents of the requests that arrived in one event loop turn go to
+   * the pool as one task (up to pipeline.taskBytes): one hand-off, one result
+   * and one group commit for all of them instead of one each. Each request
+   * gets the outcomes of its own documents.
+   */
+  private submitDocumentGroup(source: DocumentSource): void {
+    const group = this.documentGroups.get(source);
+    if (!group) return;
+    this.documentGroups.delete(source);
+    const { documents, peers, requests, bytes } = group;
+    const builder = new TaskBuilder(source, Math.max(bytes, 1), documents.length, 0);
     const receivedAt = Date.now();
-    for (const document of documents) builder.add(document, 0, document.byteLength, peer, receivedAt, 0);
-    const task = builder.take();
-    if (!task) return Promise.resolve([]);
+    documents.forEach((document, index) => builder.add(document, 0, document.byteLength, peers[index] ?? '', receivedAt, 0));
+    const task = builder.take() as FrameTask;
     task.report = true;
     this.queued += bytes;
     this.accepted += documents.length;
@@ -400,13 +435,16 @@ export class Pipeline extends EventEmitter implements FrameSink {
     this.metrics.received.inc({ source }, task.count);
     this.metrics.receivedBytes.inc({ source }, bytes);
     const seq = this.nextSubmitSeq++;
-    const outcome = new Promise<DocumentOutcome[]>((resolve, reject) => this.reporting.set(seq, { resolve, reject }));
+    this.reporting.set(seq, {
+      resolve: (outcomes) => {
+        for (const request of requests) request.resolve(outcomes.slice(request.from, request.from + request.count));
+      },
+      reject: (err) => {
+        for (const request of requests) request.reject(err);
+      },
+    });
     this.waiting.push({ task, bytes, seq });
     this.pump();
-    return outcome.then(async (outcomes) => {
-      await this.keepUnusableDocuments(source, documents, outcomes);
-      return outcomes;
-    });
   }
 
   /**
@@ -588,6 +626,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
   /** Shutdown: hand over partial tasks, wait for the pool, flush batchers, wait for the sink. */
   async drain(): Promise<void> {
     for (const source of [...this.builders.keys()]) this.submit(source);
+    for (const source of [...this.documentGroups.keys()]) this.submitDocumentGroup(source);
     if (this.running > 0 || this.waiting.length > 0) {
       await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
     }
