@@ -238,7 +238,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
         // A shared body keeps its own Buffer: the one the pool lent, to be released.
         const sealedBody = shared ? body : Buffer.from(returned.buffer, returned.byteOffset, returned.byteLength);
         slot.batch = { ...slot.batch, body: sealedBody, bodyCrc: crc, gzip };
-            this.memoryKeeper.check();
+        this.memoryKeeper.check();
         slot.state = 'sealed';
         this.forwardSealed();
       },
