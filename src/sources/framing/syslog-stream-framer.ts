@@ -129,14 +129,13 @@ export class SyslogStreamFramer {
         }
         // Not a count after all: read this frame up to LF.
         if (this.mode === 'unknown') this.mode = 'lf';
-        else this.counts.lf_fallback++;
       } else if (this.mode === 'unknown') {
         this.mode = 'lf';
-      } else if (this.mode === 'octet') {
-        this.counts.lf_fallback++;
       }
       const next = this.lfTerminated(buffer, position, atEnd);
       if (next === -1) return position;
+      // Counted once the frame is complete: an incomplete one is scanned again with the next read.
+      if (this.mode === 'octet') this.counts.lf_fallback++;
       position = next;
     }
     return position;
