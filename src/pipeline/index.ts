@@ -496,13 +496,16 @@ export class Pipeline extends EventEmitter implements FrameSink {
       const count = task.count;
       // A frame task always answers with a TaskResult.
       (this.pool.run(task, { transferList: transferListOf(task) }) as Promise<TaskResult>).then(
-        (result) =>
+        (result) => {
+          // The worker is done with the task's shared arrays: the next task of this source reuses them.
+          this.builders.get(source)?.recycle({ data: task.data.buffer, ends: task.ends, flags: task.flags, receivedAt: task.receivedAt, peerIndex: task.peerIndex });
           this.inOrder(seq, () => {
             const report = this.reporting.get(seq);
             this.reporting.delete(seq);
             if (!report) return this.onResult(source, bytes, result);
             this.answerWhenJournaled(() => this.onResult(source, bytes, result), result, () => report.resolve(result.documents ?? []));
-          }),
+          });
+        },
         (err: unknown) =>
           this.inOrder(seq, () => {
             this.onFailure(source, count, bytes, err);
@@ -563,7 +566,6 @@ export class Pipeline extends EventEmitter implements FrameSink {
     this.memoryKeeper.check();
     this.metrics.tasks.inc({ outcome: 'ok' });
     this.busyMs += result.busyMs;
-    if (result.spent) this.builders.get(source)?.recycle(result.spent);
     const { counts } = result;
     for (const [format, count] of Object.entries(counts.formats)) this.metrics.parsed.inc({ source, format }, count);
     for (const [reason, count] of Object.entries(counts.problems)) this.metrics.failed.inc({ source, reason }, count);

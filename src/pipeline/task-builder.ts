@@ -10,7 +10,8 @@ import type { FrameTask, SourceName, SpentTask } from './task.ts';
  * of moving it, and V8 does not count shared memory as the receiving isolate's
  * external memory. Transferred ArrayBuffers do count, and on the main thread
  * that churn (every task out, every spent task back) was what started most of
- * its full GCs. Shared memory is reused explicitly (recycle), never left to GC.
+ * its full GCs. Shared memory is reused explicitly (recycle, once the task's
+ * result is in), never left to GC.
  */
 export class TaskBuilder {
   private data: Buffer;

@@ -106,12 +106,6 @@ export interface TaskResult {
   documents?: DocumentOutcome[];
   /** Time the worker spent on the task, for the pool's busy-time counter. */
   busyMs: number;
-  /**
-   * The task's own arrays, handed back (transferred) once the worker is done
-   * with them, so the next task reuses them instead of allocating: fewer new
-   * ArrayBuffers on the main thread means fewer GCs there.
-   */
-  spent?: SpentTask;
 }
 
 export interface SpentTask {

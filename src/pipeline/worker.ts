@@ -13,7 +13,7 @@ import { MAX_DEAD_LETTER_DOCUMENT } from './dead-letter.ts';
 import { ROW_ID_COLUMN, rowIdentity } from './row-identity.ts';
 import { WORKER_KEEPER_BYTES, MemoryKeeper } from './memory-keeper.ts';
 import { movable } from './task-builder.ts';
-import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type SealResult, type SealTask, type SpentTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
+import { FRAME_TRUNCATED, type DocumentOutcome, type FrameTask, type SealResult, type SealTask, type StreamRows, type TaskCounts, type TaskResult, type WorkerOptions, type WorkerPolicy } from './task.ts';
 
 /*
  * Runs in the piscina pool: parse → normalize → serialize for a whole batch of
@@ -176,8 +176,6 @@ class MovableResult {
   constructor(private readonly result: TaskResult) {}
   get [Piscina.transferableSymbol](): ArrayBufferLike[] {
     const buffers: ArrayBufferLike[] = this.result.outputs.flatMap((output) => [output.ends.buffer, output.times.buffer]);
-    const spent = this.result.spent;
-    if (spent) buffers.push(spent.data, spent.ends.buffer, spent.flags.buffer, spent.receivedAt.buffer, spent.peerIndex.buffer);
     return movable(buffers);
   }
   get [Piscina.valueSymbol](): TaskResult {
@@ -315,7 +313,6 @@ function processFrames(task: FrameTask): unknown {
       }
     }
   }
-  const spent: SpentTask = { data: task.data.buffer, ends: task.ends, flags: task.flags, receivedAt: task.receivedAt, peerIndex: task.peerIndex };
   const rows = outputs.finish();
   if (task.warmUp) {
     // Also warm the sealing path (CRC-32, gzip), then let the rows go: their slabs are free again.
@@ -325,7 +322,7 @@ function processFrames(task: FrameTask): unknown {
     }
     return { outputs: [], counts, busyMs: performance.now() - startedAt };
   }
-  const moving = new MovableResult({ outputs: rows, counts, busyMs: performance.now() - startedAt, spent });
+  const moving = new MovableResult({ outputs: rows, counts, busyMs: performance.now() - startedAt });
   return Piscina.move(moving as unknown as Parameters<typeof Piscina.move>[0]);
 }
 
