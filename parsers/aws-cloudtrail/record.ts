@@ -46,6 +46,28 @@ export function jsonTextOf(value: unknown): string | undefined {
 const CANONICAL = /^\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-6]\dZ$/;
 const LOOSE = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$/i;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Two or four ASCII digits (CANONICAL has checked they are digits) as a number. */
+function digitsAt(text: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
+}
+
+/**
+ * Whether a CANONICAL time names a real instant (no Feb 30, no 24:00, no second 60): what a Date.parse and
+ * toISOString round trip proves, without the two Date objects and strings, on the field every record has.
+ */
+function canonicalInRange(text: string): boolean {
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  if (month < 1 || month > 12 || day < 1 || digitsAt(text, 11, 2) > 23 || digitsAt(text, 14, 2) > 59 || digitsAt(text, 17, 2) > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0));
+}
+
 /**
  * An ISO 8601 UTC instant for a datetime column, or undefined when the value is not a valid date-time.
  * CloudTrail writes `2024-03-05T07:08:09Z`, which is returned as it is (the common case costs one regex test).
@@ -55,12 +77,7 @@ const LOOSE = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|
  */
 export function isoTimeOf(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  if (value.length === 20 && CANONICAL.test(value)) {
-    const ms = Date.parse(value);
-    if (Number.isNaN(ms)) return undefined;
-    // Date.parse accepts 2024-02-30 and rolls over; only a round trip proves the fields were in range.
-    return new Date(ms).toISOString().slice(0, 19) === value.slice(0, 19) ? value : undefined;
-  }
+  if (value.length === 20 && CANONICAL.test(value)) return canonicalInRange(value) ? value : undefined;
   const m = LOOSE.exec(value);
   if (m === null) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;

@@ -363,13 +363,19 @@ export class Pipeline extends EventEmitter implements FrameSink {
     return this.delivery.rowsDelivered;
   }
 
-  push(source: SourceName, chunk: Uint8Array, start: number, end: number, peer: string, receivedAt: number, flags: number): void {
+  /** The source's task builder: its shared arrays are kept for reuse, as many as the input budget can hold. */
+  private builderOf(source: SourceName): TaskBuilder {
     let builder = this.builders.get(source);
     if (!builder) {
       const { taskBytes, taskFrames, queueBytes } = this.config.pipeline;
       builder = new TaskBuilder(source, taskBytes, taskFrames, Math.ceil(queueBytes / taskBytes) + this.maxRunning);
       this.builders.set(source, builder);
     }
+    return builder;
+  }
+
+  push(source: SourceName, chunk: Uint8Array, start: number, end: number, peer: string, receivedAt: number, flags: number): void {
+    const builder = this.builderOf(source);
     const size = end - start;
     if (!builder.fits(size)) this.submit(source);
     builder.add(chunk, start, end, peer, receivedAt, flags);
@@ -393,7 +399,15 @@ export class Pipeline extends EventEmitter implements FrameSink {
    */
   submitDocuments(source: DocumentSource, documents: readonly Uint8Array[], peer: string): Promise<DocumentOutcome[]> {
     if (documents.length === 0) return Promise.resolve([]);
+    const { taskBytes, taskFrames } = this.config.pipeline;
+    let bytes = 0;
+    for (const document of documents) bytes += document.byteLength;
     let group = this.documentGroups.get(source);
+    // A group is one task: a request that would take it past a task's size or frames goes into the next.
+    if (group && (group.bytes + bytes > taskBytes || group.documents.length + documents.length > taskFrames)) {
+      this.submitDocumentGroup(source);
+      group = undefined;
+    }
     if (!group) {
       group = { documents: [], peers: [], requests: [], bytes: 0 };
       this.documentGroups.set(source, group);
@@ -403,10 +417,10 @@ export class Pipeline extends EventEmitter implements FrameSink {
     for (const document of documents) {
       group.documents.push(document);
       group.peers.push(peer);
-      group.bytes += document.byteLength;
     }
+    group.bytes += bytes;
     const outcome = new Promise<DocumentOutcome[]>((resolve, reject) => group.requests.push({ from, count: documents.length, resolve, reject }));
-    if (group.bytes >= this.config.pipeline.taskBytes) this.submitDocumentGroup(source);
+    if (group.bytes >= taskBytes) this.submitDocumentGroup(source);
     return outcome.then(async (outcomes) => {
       await this.keepUnusableDocuments(source, documents, outcomes);
       return outcomes;
@@ -424,7 +438,9 @@ export class Pipeline extends EventEmitter implements FrameSink {
     if (!group) return;
     this.documentGroups.delete(source);
     const { documents, peers, requests, bytes } = group;
-    const builder = new TaskBuilder(source, Math.max(bytes, 1), documents.length, 0);
+    const { taskBytes, taskFrames } = this.config.pipeline;
+    // Into the source's shared, reused arrays like syslog frames; only a request larger than a task gets arrays of its own.
+    const builder = bytes <= taskBytes && documents.length <= taskFrames ? this.builderOf(source) : new TaskBuilder(source, Math.max(bytes, 1), documents.length, 0);
     const receivedAt = Date.now();
     documents.forEach((document, index) => builder.add(document, 0, document.byteLength, peers[index] ?? '', receivedAt, 0));
     const task = builder.take() as FrameTask;

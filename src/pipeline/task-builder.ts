@@ -33,8 +33,9 @@ export class TaskBuilder {
     /**
      * Spent tasks kept for reuse: as many as the input budget can hold, so
      * every task's shared memory is reused rather than left for a full GC
-     * (which shared memory does not bring about). 0 for one-off tasks (an HTTP
-     * request's documents): their arrays are plain, transferred and left to GC.
+     * (which shared memory does not bring about). 0 for a one-off task (HTTP
+     * documents larger than a task): its arrays are plain, transferred and left
+     * to GC, and the builder builds nothing after it.
      */
     private readonly maxSpare = 4,
   ) {
@@ -56,7 +57,7 @@ export class TaskBuilder {
 
   /** True when a frame of `size` bytes fits; the caller takes the task first otherwise. */
   fits(size: number): boolean {
-    return this.count < this.maxFrames && this.length + size <= this.data.length && this.peers.length < 65535;
+    return this.count < this.ends.length && this.length + size <= this.data.length && this.peers.length < 65535;
   }
 
   add(chunk: Uint8Array, start: number, end: number, peer: string, receivedAt: number, flags: number): void {
@@ -107,12 +108,15 @@ export class TaskBuilder {
       peers: this.peers,
       count: this.count,
     };
+    // A one-off builder is done: empty arrays (nothing fits) instead of a second task's worth of garbage.
+    const bytes = this.shared ? this.maxBytes : 0;
+    const frames = this.shared ? this.maxFrames : 0;
     const reuse = this.spare.pop();
-    this.data = Buffer.from(reuse?.data ?? this.memory(this.maxBytes));
-    this.ends = reuse?.ends ?? new Uint32Array(this.memory(this.maxFrames * 4));
-    this.flags = reuse?.flags ?? new Uint8Array(this.memory(this.maxFrames));
-    this.receivedAt = reuse?.receivedAt ?? new Float64Array(this.memory(this.maxFrames * 8));
-    this.peerIndex = reuse?.peerIndex ?? new Uint16Array(this.memory(this.maxFrames * 2));
+    this.data = Buffer.from(reuse?.data ?? this.memory(bytes));
+    this.ends = reuse?.ends ?? new Uint32Array(this.memory(frames * 4));
+    this.flags = reuse?.flags ?? new Uint8Array(this.memory(frames));
+    this.receivedAt = reuse?.receivedAt ?? new Float64Array(this.memory(frames * 8));
+    this.peerIndex = reuse?.peerIndex ?? new Uint16Array(this.memory(frames * 2));
     this.peers = [];
     this.peerIndexByAddress = new Map();
     this.count = 0;

@@ -1,7 +1,8 @@
+import { crc32, gunzipSync } from 'node:zlib';
 import { Piscina } from 'piscina';
 import t from 'tap';
 import { TaskBuilder, transferListOf } from '../../src/pipeline/task-builder.ts';
-import type { FrameTask, StreamRows, TaskResult, WorkerOptions, WorkerPolicy } from '../../src/pipeline/task.ts';
+import type { FrameTask, SealResult, SealTask, StreamRows, TaskResult, WorkerOptions, WorkerPolicy } from '../../src/pipeline/task.ts';
 import { warmUpTask } from '../../src/pipeline/warm-up.ts';
 
 /*
@@ -84,4 +85,18 @@ void t.test('a warm-up task runs every step and returns no rows', async (t) => {
   const frames = task(lines('after'));
   const rows = syslogRows(await pool.run(frames, { transferList: transferListOf(frames) }));
   t.match(Buffer.from(rows.data).toString(), /after line 0/);
+});
+
+void t.test('a sealed batch carries the CRC-32 of its body, gzip or not', async (t) => {
+  const pool = new Piscina<SealTask, SealResult>({ filename: new URL('../../src/pipeline/worker.ts', import.meta.url).href, minThreads: 1, maxThreads: 1, workerData });
+  t.teardown(() => pool.destroy());
+  const text = Array.from({ length: 2000 }, (_, i) => `{"Computer":"host-${i % 7}","SyslogMessage":"line ${i}"}`).join('\n');
+  for (const gzipLevel of [undefined, 1, 6]) {
+    const body = new Uint8Array(new SharedArrayBuffer(Buffer.byteLength(text)));
+    Buffer.from(body.buffer).write(text);
+    const sealed = await pool.run({ kind: 'seal', body, gzipLevel });
+    t.equal(sealed.crc, crc32(body), `crc, gzip level ${String(gzipLevel)}`);
+    if (gzipLevel === undefined) t.equal(sealed.gzip, undefined, 'no gzip');
+    else t.equal(gunzipSync(sealed.gzip ?? new Uint8Array()).toString(), text, `gzip level ${gzipLevel} holds the body`);
+  }
 });
