@@ -29,7 +29,7 @@ import { cefStart, parseCefAt } from '../parsers/cef/index.ts';
 import { createParser } from '../parsers/syslog/index.ts';
 import { asimdConfig, asimdContender, DCR, peerContender, peerSpecs, startAsimd, TOKEN, type Contender, type SinkTarget } from './contenders.ts';
 import { commit, fmt, median, rate } from './harness.ts';
-import { cloudTrailRecord, postFor } from './http-load.ts';
+import { cloudTrailRecord, cloudTrailTime, postFor } from './http-load.ts';
 import { profileMarkdown, summarizeProfiles, type ProfileSummary } from './profile.ts';
 import { cpuSeconds, nodeThreadBreakdown, outsideLoad, peakRssMiB, ROOT, startEmulatorProcess, threadCpu, waitForQuiet } from './processes.ts';
 import { sendAll, sendAtRate, wallClock } from './sender.ts';
@@ -369,7 +369,7 @@ async function cloudTrailRun(sink: CountingSink, target: SinkTarget): Promise<Cl
   await quiet();
   sink.reset(false);
   const running = await startAsimd(asimdConfig(target, asimdExtra));
-  const time = new Date().toISOString();
+  const time = cloudTrailTime(Date.now());
   const bodies = Array.from({ length: 16 }, (_, n) => JSON.stringify({ Records: Array.from({ length: 100 }, (_, i) => cloudTrailRecord(n, i, time)) }));
   const pool = new Pool(`http://127.0.0.1:${running.httpPort ?? 0}`, { connections: CLOUDTRAIL_IN_FLIGHT });
   const request = { path: '/v1/aws/cloudtrail', headers: { 'content-type': 'application/json' }, okStatus: 200 };

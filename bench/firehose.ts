@@ -8,14 +8,14 @@
 import { Pool } from 'undici';
 import { startAgentProcess } from './agent.ts';
 import { environment } from './harness.ts';
-import { cloudTrailRecord, postFor } from './http-load.ts';
+import { cloudTrailRecord, cloudTrailTime, postFor } from './http-load.ts';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const RECORDS = Number(process.argv[3] ?? 100);
 const IN_FLIGHT = Number(process.argv[4] ?? 8);
 
 function delivery(n: number): string {
-  const time = new Date().toISOString();
+  const time = cloudTrailTime(Date.now());
   const records = Array.from({ length: RECORDS }, (_, i) => {
     const event = {
       version: '0',

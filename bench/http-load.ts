@@ -4,6 +4,11 @@
  */
 import type { Pool } from 'undici';
 
+/** An eventTime as CloudTrail writes it: whole seconds, `2024-03-05T07:08:09Z`. */
+export function cloudTrailTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
 /** One CloudTrail record (what a log file's Records[] holds, and an EventBridge event's detail). */
 export function cloudTrailRecord(n: number, i: number, time: string): Record<string, unknown> {
   return {

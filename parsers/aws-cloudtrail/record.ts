@@ -44,6 +44,7 @@ export function jsonTextOf(value: unknown): string | undefined {
 }
 
 const CANONICAL = /^\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-6]\dZ$/;
+const MILLIS = /^\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-6]\d\.\d{3}Z$/;
 const LOOSE = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$/i;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -78,6 +79,8 @@ function canonicalInRange(text: string): boolean {
 export function isoTimeOf(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   if (value.length === 20 && CANONICAL.test(value)) return canonicalInRange(value) ? value : undefined;
+  // toISOString's own form (what most forwarders write): already what the LOOSE path would return.
+  if (value.length === 24 && MILLIS.test(value) && digitsAt(value, 0, 4) >= 1000) return canonicalInRange(value) ? value : undefined;
   const m = LOOSE.exec(value);
   if (m === null) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;

@@ -9,11 +9,21 @@
  * grew to about 48 MiB under load. At 4 MiB peak RSS in `npm run bench` fell
  * from 276 to 235 MiB at the same CPU per message.
  *
+ * --heap-growing-percent=50: after a full GC V8 lets the old generation grow
+ * by a factor it picks from GC and mutator speed; on the main thread's ~30 MiB
+ * heap it picked about 1.4, and with that little room V8 started the next
+ * incremental marking as soon as the last one ended (a full GC every ~110 ms,
+ * `--trace-gc` in the CloudTrail run), keeping GC helper threads busy. A fixed
+ * factor of 1.5 leaves enough room: CloudTrail over HTTP 28 -> 23 CPU-seconds
+ * per million records (40-44k -> 48-53k records/s), syslog 9.6 -> 9.0 CPU-s
+ * per million messages and 5 % more messages/s, at the same peak RSS (100,
+ * a factor of 2, was a little faster and 25 MiB larger).
+ *
  * --expose-gc: for MemoryKeeper (src/pipeline/memory-keeper.ts), which asks
  * for a concurrent full GC when dead ArrayBuffers pass a few MiB instead of
  * V8's 64 MiB per thread.
  */
-export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--expose-gc'];
+export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=50', '--expose-gc'];
 
 /**
  * The environment asimd runs with, set in the same places (the shebang sets

@@ -10,6 +10,7 @@ import type { Batch, Sink } from '../sinks/types.ts';
 import { StreamBatcher } from './batcher.ts';
 import { BodyPool } from './body-pool.ts';
 import { MAIN_THREAD_KEEPER_BYTES, MemoryKeeper } from './memory-keeper.ts';
+import { splitByBytes } from './split.ts';
 import { DeadLetterStore, MAX_DEAD_LETTER_DOCUMENT } from './dead-letter.ts';
 import { Delivery, type DeliveryOutcome } from './delivery.ts';
 import { SegmentJournal, type AppendResult } from './journal/index.ts';
@@ -36,6 +37,15 @@ const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : '.
 const NEWLINE = 0x0a;
 const COMMA = 0x2c;
 
+/** An HTTP request's documents within a group: where they start, how many, their bytes, and its answer. */
+interface DocumentRequest {
+  from: number;
+  count: number;
+  bytes: number;
+  resolve: (outcomes: DocumentOutcome[]) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * The main thread's half of the data flow: frames → tasks → pool → batchers →
  * delivery. Two byte budgets bound it: the input queue (frames not yet turned
@@ -52,7 +62,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
   /** HTTP documents waiting for the end of this turn, to go to the pool in one task per source. */
   private readonly documentGroups = new Map<
     DocumentSource,
-    { documents: Uint8Array[]; peers: string[]; bytes: number; requests: Array<{ from: number; count: number; resolve: (outcomes: DocumentOutcome[]) => void; reject: (err: unknown) => void }> }
+    { documents: Uint8Array[]; peers: string[]; bytes: number; requests: DocumentRequest[] }
   >();
   /** Results that finished before an earlier task, held so rows leave in arrival order. */
   private readonly finished = new Map<number, () => void>();
@@ -419,7 +429,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
       group.peers.push(peer);
     }
     group.bytes += bytes;
-    const outcome = new Promise<DocumentOutcome[]>((resolve, reject) => group.requests.push({ from, count: documents.length, resolve, reject }));
+    const outcome = new Promise<DocumentOutcome[]>((resolve, reject) => group.requests.push({ from, count: documents.length, bytes, resolve, reject }));
     if (group.bytes >= taskBytes) this.submitDocumentGroup(source);
     return outcome.then(async (outcomes) => {
       await this.keepUnusableDocuments(source, documents, outcomes);
@@ -429,31 +439,45 @@ export class Pipeline extends EventEmitter implements FrameSink {
 
   /**
    * The documents of the requests that arrived in one event loop turn go to
-   * the pool as one task (up to pipeline.taskBytes): one hand-off, one result
-   * and one group commit for all of them instead of one each. Each request
-   * gets the outcomes of its own documents.
+   * the pool together (up to pipeline.taskBytes): one hand-off, one result and
+   * one group commit for many requests instead of one each. They are split
+   * over the threads that are idle, whole requests each, so that one turn's
+   * requests are parsed in parallel rather than by one worker while another
+   * waits. Each request gets the outcomes of its own documents.
    */
   private submitDocumentGroup(source: DocumentSource): void {
     const group = this.documentGroups.get(source);
     if (!group) return;
     this.documentGroups.delete(source);
-    const { documents, peers, requests, bytes } = group;
+    const parts = Math.max(1, this.threads - this.running);
+    for (const requests of splitByBytes(group.requests, parts)) {
+      this.submitDocumentTask(source, group, requests, requests.reduce((sum, request) => sum + request.bytes, 0));
+    }
+  }
+
+  private submitDocumentTask(source: DocumentSource, group: { documents: Uint8Array[]; peers: string[] }, requests: DocumentRequest[], bytes: number): void {
+    const from = requests[0]?.from ?? 0;
+    const last = requests[requests.length - 1];
+    const to = last ? last.from + last.count : from;
     const { taskBytes, taskFrames } = this.config.pipeline;
     // Into the source's shared, reused arrays like syslog frames; only a request larger than a task gets arrays of its own.
-    const builder = bytes <= taskBytes && documents.length <= taskFrames ? this.builderOf(source) : new TaskBuilder(source, Math.max(bytes, 1), documents.length, 0);
+    const builder = bytes <= taskBytes && to - from <= taskFrames ? this.builderOf(source) : new TaskBuilder(source, Math.max(bytes, 1), to - from, 0);
     const receivedAt = Date.now();
-    documents.forEach((document, index) => builder.add(document, 0, document.byteLength, peers[index] ?? '', receivedAt, 0));
+    for (let index = from; index < to; index++) {
+      const document = group.documents[index] as Uint8Array;
+      builder.add(document, 0, document.byteLength, group.peers[index] ?? '', receivedAt, 0);
+    }
     const task = builder.take() as FrameTask;
     task.report = true;
     this.queued += bytes;
-    this.accepted += documents.length;
+    this.accepted += to - from;
     if (this.queued >= this.config.pipeline.queueBytes) this.wasFull = true;
     this.metrics.received.inc({ source }, task.count);
     this.metrics.receivedBytes.inc({ source }, bytes);
     const seq = this.nextSubmitSeq++;
     this.reporting.set(seq, {
       resolve: (outcomes) => {
-        for (const request of requests) request.resolve(outcomes.slice(request.from, request.from + request.count));
+        for (const request of requests) request.resolve(outcomes.slice(request.from - from, request.from - from + request.count));
       },
       reject: (err) => {
         for (const request of requests) request.reject(err);

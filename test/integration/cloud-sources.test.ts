@@ -8,7 +8,8 @@ import { startAgent, testConfig, waitFor } from '../helpers/agent-process.ts';
  * and NDJSON LogEntries each land as the right raw and ASIM rows.
  */
 
-const agent = await startAgent(testConfig({ emulator: { enabled: true, port: 0 }, sink: { type: 'azure-logs-ingestion' } }));
+// Two workers, so requests of one turn are split over them (see the concurrent test).
+const agent = await startAgent(testConfig({ emulator: { enabled: true, port: 0 }, sink: { type: 'azure-logs-ingestion' }, pipeline: { workers: 2 } }));
 t.teardown(() => agent.stop('SIGKILL'));
 const base = `http://127.0.0.1:${agent.httpPort}`;
 const rows = (stream: string): Array<Record<string, unknown>> => agent.rowsIn('data/emulator', stream);
@@ -119,6 +120,33 @@ void t.test('a Pub/Sub push and an NDJSON LogEntry from GCP', async (t) => {
   const audit = rows('Custom-ASimAuditEventLogs').filter((row) => row['EventVendor'] === 'GCP');
   t.match(audit.find((row) => row['Operation'] === 'v1.compute.instances.insert'), { EventType: 'Create', EventResult: 'Success', ActorUsername: 'bob@example.com' });
   t.match(audit.find((row) => row['Operation'] === 'v1.compute.instances.delete'), { EventType: 'Delete' });
+});
+
+void t.test('concurrent CloudTrail requests, grouped and split over the workers, each get their own totals', async (t) => {
+  // Requests that land in one event-loop turn go to the pool together and are split over the idle threads
+  // by whole requests: each answer must still count only its own records.
+  const requests = Array.from({ length: 12 }, (_, n) => {
+    const records: Array<Record<string, unknown>> = Array.from({ length: n + 1 }, (_, i) => record(`Concurrent${n}x${i}`, 'ec2.amazonaws.com'));
+    // Every third request also carries a record without an eventTime (rejected, dead-lettered).
+    const withBad = n % 3 === 0;
+    if (withBad) records.push({ eventName: 'NoTime' });
+    return { n, withBad, body: JSON.stringify({ Records: records }) };
+  });
+  const answers = await Promise.all(
+    requests.map(async ({ body }) => {
+      const response = await fetch(`${base}/v1/aws/cloudtrail`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return { status: response.status, body: (await response.json()) as { records: number; accepted: number; rejected: number } };
+    }),
+  );
+  for (const { n, withBad } of requests) {
+    const answer = answers[n];
+    t.equal(answer?.status, 200, `request ${n}`);
+    t.same(answer?.body, { records: n + 1 + (withBad ? 1 : 0), accepted: n + 1, skipped: 0, rejected: withBad ? 1 : 0 }, `request ${n} counts its own records`);
+  }
+  const expected = requests.reduce((sum, { n }) => sum + n + 1, 0);
+  const concurrent = (): number => rows('Custom-AWSCloudTrail').filter((row) => String(row['EventName']).startsWith('Concurrent')).length;
+  await waitFor(() => (concurrent() >= expected ? true : undefined), 10_000, 'every concurrent record');
+  t.equal(concurrent(), expected, 'no record twice');
 });
 
 void t.test('bad bodies: truncated JSON → 400 naming it, a gzip bomb → 413, a bad record is dead-lettered', async (t) => {
