@@ -25,6 +25,7 @@ FROM node:24-slim
 ENV NODE_ENV=production
 # src/cli/launch.ts: NODE_ENVIRONMENT (one malloc arena: less RSS held by freed memory).
 ENV MALLOC_ARENA_MAX=1
+ENV MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

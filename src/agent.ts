@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { dcrTemplate } from './dcr/template.ts';
-import { startEmulator, type RunningEmulator } from './emulator/index.ts';
+import type { RunningEmulator } from './emulator/index.ts';
 import { AsimdError } from './errors/index.ts';
 import { Metrics } from './metrics/index.ts';
 import { Pipeline } from './pipeline/index.ts';
@@ -129,8 +129,14 @@ export class Agent {
   }
 }
 
-/** The emulator serves the agent's own DCR template, so renamed streams still match. */
-export function startInProcessEmulator(config: Config, rootLogger: Logger): Promise<RunningEmulator> {
+/**
+ * The emulator serves the agent's own DCR template, so renamed streams still
+ * match. Loaded only when enabled: its modules (certificate generation among
+ * them) are about 6 MiB of the main thread's heap an agent shipping to Azure
+ * does not need.
+ */
+export async function startInProcessEmulator(config: Config, rootLogger: Logger): Promise<RunningEmulator> {
+  const { startEmulator } = await import('./emulator/index.ts');
   const template = dcrTemplate(config.streams);
   const templates = Object.fromEntries(config.emulator.dcrs.map((dcr) => [dcr.immutableId, template]));
   return startEmulator(config.emulator, { logger: rootLogger.child({ component: 'emulator' }), templates });

@@ -354,12 +354,16 @@ void t.test('the journal is on in every shipped config: default, the image, the 
 // ------------------------------------------------------------ node flags
 
 void t.test('asimd runs with the same Node.js flags however it is started', async (t) => {
-  const { NODE_ENVIRONMENT, NODE_FLAGS } = await import('../src/cli/launch.ts');
+  const { NODE_ENVIRONMENT, NODE_FLAGS, SHEBANG_ENVIRONMENT, SHEBANG_MAX_BYTES } = await import('../src/cli/launch.ts');
   const flags = NODE_FLAGS.join(' ');
   const assignments = Object.entries(NODE_ENVIRONMENT).map(([name, value]) => `${name}=${value}`);
+  const shebangAssignments = Object.entries(SHEBANG_ENVIRONMENT).map(([name, value]) => `${name}=${value}`);
   t.ok(flags.length > 0);
   t.ok(assignments.length > 0);
-  t.equal(readFileSync(join(root, 'src/cli/main.ts'), 'utf8').split('\n')[0], `#!/usr/bin/env -S ${assignments.join(' ')} node ${flags}`, 'the bin\'s shebang (npx asimd, the systemd unit)');
+  t.ok(shebangAssignments.every((assignment) => assignments.includes(assignment)), 'the shebang sets a part of the environment');
+  const shebang = readFileSync(join(root, 'src/cli/main.ts'), 'utf8').split('\n')[0] ?? '';
+  t.equal(shebang, `#!/usr/bin/env -S ${shebangAssignments.join(' ')} node ${flags}`, 'the bin\'s shebang (npx asimd, the systemd unit)');
+  t.ok(Buffer.byteLength(shebang) <= SHEBANG_MAX_BYTES, `the shebang fits in ${SHEBANG_MAX_BYTES} bytes (${Buffer.byteLength(shebang)})`);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   t.equal(pkg.scripts['start'], `${assignments.join(' ')} node ${flags} dist/src/cli/main.js run`, 'npm start');
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
@@ -369,4 +373,19 @@ void t.test('asimd runs with the same Node.js flags however it is started', asyn
     t.match(dockerfile, new RegExp(`^ENV ${assignment}$`, 'm'), `the image sets ${assignment}`);
     t.match(unit, new RegExp(`^Environment=${assignment}$`, 'm'), `the systemd unit sets ${assignment}`);
   }
+});
+
+void t.test('the agent loads the emulator only when it is enabled', async (t) => {
+  // Its modules (selfsigned, node-forge) are megabytes of the main thread's heap a production agent does not need.
+  const script = `
+    import { createRequire } from 'node:module';
+    const { startInProcessEmulator } = await import('./src/agent.ts');
+    const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes('/selfsigned/'));
+    const before = loaded();
+    await import('./src/emulator/index.ts');
+    console.log(JSON.stringify({ before, after: loaded(), exported: typeof startInProcessEmulator }));
+  `;
+  const run = spawnSync(process.execPath, ['--import', './scripts/ts-loader.mjs', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  t.equal(run.status, 0, run.stderr);
+  t.same(JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}'), { before: false, after: true, exported: 'function' }, 'not loaded with the agent; loaded by the emulator');
 });

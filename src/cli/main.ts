@@ -5,7 +5,6 @@ import { parseArgs } from 'node:util';
 import { Agent } from '../agent.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { renderDcrTemplate } from '../dcr/template.ts';
-import { runEmulatorCommand } from '../emulator/index.ts';
 import { runDlqCommand } from './dlq.ts';
 import { ConfigError, errorCodeOf } from '../errors/index.ts';
 import { createLogger } from '../logger.ts';
@@ -124,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
         return EXIT.ok;
       case 'emulator': {
         const config = loadConfigFile(values.config ?? defaultConfigPath());
+        const { runEmulatorCommand } = await import('../emulator/index.ts');
         await runEmulatorCommand(config.emulator, createLogger(config.log.level).child({ component: 'emulator' }));
         return EXIT.ok;
       }
