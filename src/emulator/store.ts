@@ -1,4 +1,4 @@
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, rm, truncate } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -184,6 +184,9 @@ export class RowStore {
 
   async open(): Promise<void> {
     await mkdir(this.#directory, { recursive: true });
+    for (const name of await readdir(this.#directory)) {
+      if (name.endsWith('.ndjson')) await cutTornTail(join(this.#directory, name));
+    }
   }
 
   file(stream: string): string {
@@ -228,4 +231,31 @@ export class RowStore {
     await this.settle();
     await Promise.all([...streams].map((stream) => rm(this.file(stream), { force: true })));
   }
+}
+
+/**
+ * A process killed in the middle of an append leaves a row without its
+ * newline; the next append would be glued to it and both lines lost. The
+ * rows before it are whole: cut the file after the last newline.
+ */
+async function cutTornTail(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  let keep = 0;
+  try {
+    const { size } = await handle.stat();
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let end = size; end > 0; end -= chunk.length) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+      const newline = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (newline !== -1) {
+        keep = start + newline + 1;
+        break;
+      }
+    }
+    if (keep === size) return;
+  } finally {
+    await handle.close();
+  }
+  await truncate(file, keep);
 }

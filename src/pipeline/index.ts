@@ -59,7 +59,7 @@ export class Pipeline extends EventEmitter implements FrameSink {
   private readonly waiting: Array<{ task: FrameTask; bytes: number; seq: number }> = [];
   /** Requests waiting for their documents' outcomes, by task sequence number. */
   private readonly reporting = new Map<number, { resolve: (outcomes: DocumentOutcome[]) => void; reject: (err: unknown) => void }>();
-  /** HTTP documents waiting for the end of this turn, to go to the pool in one task per source. */
+  /** HTTP documents waiting for the end of this turn, to go to the pool together (see submitDocumentGroup). */
   private readonly documentGroups = new Map<
     DocumentSource,
     { documents: Uint8Array[]; peers: string[]; bytes: number; requests: DocumentRequest[] }
