@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
+import { connect, type Socket } from 'node:net';
 import { startAgent, testConfig, waitFor } from '../helpers/agent-process.ts';
 
 /*
@@ -132,12 +133,25 @@ void t.test('concurrent CloudTrail requests, grouped and split over the workers,
     if (withBad) records.push({ eventName: 'NoTime' });
     return { n, withBad, body: JSON.stringify({ Records: records }) };
   });
-  const answers = await Promise.all(
-    requests.map(async ({ body }) => {
-      const response = await fetch(`${base}/v1/aws/cloudtrail`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      return { status: response.status, body: (await response.json()) as { records: number; accepted: number; rejected: number } };
-    }),
-  );
+  // Every connection opened first, then every request written in one go: their bodies are read in the same
+  // event-loop turns, so they are grouped, and with two workers split.
+  const sockets = await Promise.all(requests.map(() => new Promise<Socket>((resolve, reject) => {
+    const socket = connect(Number(agent.httpPort), '127.0.0.1', () => resolve(socket));
+    socket.once('error', reject);
+  })));
+  const replies = sockets.map((socket) => new Promise<string>((resolve) => {
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('end', () => resolve(text));
+  }));
+  requests.forEach(({ body }, n) => {
+    sockets[n]?.write(`POST /v1/aws/cloudtrail HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+  const answers = (await Promise.all(replies)).map((text) => {
+    const [head = '', payload = ''] = text.split('\r\n\r\n');
+    return { status: Number(head.split(' ')[1]), body: JSON.parse(payload) as { records: number; accepted: number; rejected: number } };
+  });
   for (const { n, withBad } of requests) {
     const answer = answers[n];
     t.equal(answer?.status, 200, `request ${n}`);
