@@ -57,12 +57,12 @@ const { values: options } = parseArgs({
 const quick = options.quick;
 const S = {
   messages: Number(options.messages ?? (quick ? 500_000 : 2_000_000)),
-  rounds: Number(options.rounds ?? (quick ? 1 : 3)),
+  rounds: Number(options.rounds ?? 3),
   connections: Number(options.connections),
-  latencySeconds: quick ? 5 : 30,
-  overloadSeconds: quick ? 5 : 30,
-  emulatorMessages: quick ? 200_000 : 1_000_000,
-  cloudTrailSeconds: quick ? 3 : 10,
+  latencySeconds: quick ? 3 : 30,
+  overloadSeconds: quick ? 3 : 30,
+  emulatorMessages: quick ? 100_000 : 1_000_000,
+  cloudTrailSeconds: quick ? 2 : 10,
   parseMs: quick ? 250 : 1000,
   workerMs: quick ? 0 : 1500,
   rssBudgetMiB: Number(options['rss-budget']),

@@ -21,6 +21,8 @@ export class TaskBuilder {
   private peerIndex: Uint16Array;
   private peers: string[] = [];
   private peerIndexByAddress = new Map<string, number>();
+  private lastPeer: string | undefined;
+  private lastPeerIndex = 0;
   private count = 0;
   private length = 0;
   private readonly spare: SpentTask[] = [];
@@ -69,12 +71,15 @@ export class TaskBuilder {
       this.data.copy(bigger, 0, 0, this.length);
       this.data = bigger;
     }
-    let index = this.peerIndexByAddress.get(peer);
+    // A connection's frames come in runs with the same peer string: skip the map for them.
+    let index = peer === this.lastPeer ? this.lastPeerIndex : this.peerIndexByAddress.get(peer);
     if (index === undefined) {
       index = this.peers.length;
       this.peers.push(peer);
       this.peerIndexByAddress.set(peer, index);
     }
+    this.lastPeer = peer;
+    this.lastPeerIndex = index;
     this.data.set(chunk.subarray(start, end), this.length);
     this.length += size;
     this.ends[this.count] = this.length;
@@ -119,6 +124,7 @@ export class TaskBuilder {
     this.peerIndex = reuse?.peerIndex ?? new Uint16Array(this.memory(frames * 2));
     this.peers = [];
     this.peerIndexByAddress = new Map();
+    this.lastPeer = undefined;
     this.count = 0;
     this.length = 0;
     return task;

@@ -66,3 +66,19 @@ void t.test('spent tasks are kept up to the number asked for', async (t) => {
   const reused = [...buffers].filter((buffer) => spent.some((task) => task.data.buffer === buffer)).length;
   t.equal(reused, 2, 'two spares reused, the other spent tasks let go');
 });
+
+void t.test('each frame names its own peer, in runs and interleaved, and a new task numbers its peers afresh', async (t) => {
+  const builder = new TaskBuilder('syslog_tcp', 1024, 16);
+  for (const peer of ['10.0.0.1', '10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.3', '10.0.0.3']) builder.add(frame('x'), 0, 1, peer, 1, 0);
+  const first = builder.take();
+  if (!first) throw new Error('no task');
+  t.same(first.peers, ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
+  t.same([...first.peerIndex.subarray(0, first.count)], [0, 0, 1, 0, 2, 2]);
+  // The last peer of the task before is the first of this one: it is this task's peer 0, not the old task's 2.
+  builder.add(frame('y'), 0, 1, '10.0.0.3', 2, 0);
+  builder.add(frame('z'), 0, 1, '10.0.0.1', 2, 0);
+  const second = builder.take();
+  if (!second) throw new Error('no task');
+  t.same(second.peers, ['10.0.0.3', '10.0.0.1']);
+  t.same([...second.peerIndex.subarray(0, second.count)], [0, 1]);
+});
