@@ -85,6 +85,11 @@ export class Delivery {
     return this.pendingBytes;
   }
 
+  /** Batches queued or being sent, spilled or not. */
+  get batches(): number {
+    return this.pendingBatches;
+  }
+
   /** Bytes of queued batches whose bodies wait in the journal, not in memory. */
   get spilled(): number {
     return this.spilledBytes;

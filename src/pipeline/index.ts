@@ -32,6 +32,9 @@ export interface FrameSink {
 }
 
 // Under tap the daemon runs from TypeScript sources, and workers inherit the loader.
+/** What a batch is counted for in the output budget besides its body: 100,000 one-row batches held about 6 KiB each. */
+const BATCH_OVERHEAD_BYTES = 8 * 1024;
+
 const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url).href;
 
 const NEWLINE = 0x0a;
@@ -359,7 +362,9 @@ export class Pipeline extends EventEmitter implements FrameSink {
   }
 
   get outputBytes(): number {
-    let bytes = this.delivery.bytes + this.journaling;
+    // A batch costs memory besides its body (its objects, journal slot and request): counted, so a flood of
+    // one-row batches fills the budget and pauses the sources as large ones do.
+    let bytes = this.delivery.bytes + this.journaling + (this.delivery.batches + this.journalQueue.length) * BATCH_OVERHEAD_BYTES;
     for (const batcher of this.batchers.values()) bytes += batcher.bytes;
     return bytes;
   }

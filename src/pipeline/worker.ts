@@ -246,10 +246,25 @@ export default function processTask(task: FrameTask | SealTask): unknown {
  */
 const GZIP_MEM_LEVEL = 9;
 
+/**
+ * zlib's output in an ArrayBuffer of its own size. gzipSync returns a view of
+ * its chunkSize output buffer, and the whole buffer travels to the main thread
+ * and stays there until the batch is delivered: at least 64 KiB for a batch of
+ * one row, about 100 KiB unused beside a full batch's 150 KiB. A flood of
+ * one-row batches held hundreds of MiB that way.
+ */
+function exactly(output: Buffer): Uint8Array {
+  if (output.buffer.byteLength - output.byteLength <= EXACT_SLACK_BYTES) return new Uint8Array(output.buffer, output.byteOffset, output.byteLength);
+  return Uint8Array.prototype.slice.call(output);
+}
+
+/** What a gzip result may leave unused in its ArrayBuffer before it is copied into one of its size. */
+const EXACT_SLACK_BYTES = 16 * 1024;
+
 /** CRC-32 and gzip of a batch body, here rather than on the main thread (DESIGN.md §1 rule 4). */
 function seal(task: SealTask): unknown {
   const body = task.body;
-  const gzip = task.gzipLevel === undefined ? undefined : new Uint8Array(gzipSync(body, { level: task.gzipLevel, memLevel: GZIP_MEM_LEVEL, chunkSize: Math.max(64 * 1024, body.length >>> 2) }));
+  const gzip = task.gzipLevel === undefined ? undefined : exactly(gzipSync(body, { level: task.gzipLevel, memLevel: GZIP_MEM_LEVEL, chunkSize: Math.max(64 * 1024, body.length >>> 2) }));
   // A gzip member ends with the CRC-32 of what it holds (RFC 1952 §2.3.1), the same CRC the journal keeps: not computed twice.
   const crc = gzip === undefined ? crc32(body) : new DataView(gzip.buffer, gzip.byteOffset, gzip.byteLength).getUint32(gzip.byteLength - 8, true);
   const result: SealResult = { body, crc, gzip };
