@@ -58,7 +58,7 @@ const { values: options } = parseArgs({
 });
 const quick = options.quick;
 const S = {
-  messages: Number(options.messages ?? (quick ? 400_000 : 2_000_000)),
+  messages: Number(options.messages ?? (quick ? 300_000 : 2_000_000)),
   rounds: Number(options.rounds ?? 3),
   connections: Number(options.connections),
   latencySeconds: quick ? 2 : 30,
