@@ -250,8 +250,8 @@ const GZIP_MEM_LEVEL = 9;
  * zlib's output in an ArrayBuffer of its own size. gzipSync returns a view of
  * its chunkSize output buffer, and the whole buffer travels to the main thread
  * and stays there until the batch is delivered: at least 64 KiB for a batch of
- * one row, about 100 KiB unused beside a full batch's 150 KiB. A flood of
- * one-row batches held hundreds of MiB that way.
+ * one row, about 100 KiB unused beside a full batch's 150 KiB. (The copy is a
+ * FastBuffer of its own, never from Node's pool, so it can be transferred.)
  */
 function exactly(output: Buffer): Uint8Array {
   if (output.buffer.byteLength - output.byteLength <= EXACT_SLACK_BYTES) return new Uint8Array(output.buffer, output.byteOffset, output.byteLength);

@@ -100,3 +100,15 @@ void t.test('a sealed batch carries the CRC-32 of its body, gzip or not', async 
     else t.equal(gunzipSync(sealed.gzip ?? new Uint8Array()).toString(), text, `gzip level ${gzipLevel} holds the body`);
   }
 });
+
+void t.test("a small batch's gzip comes back in an ArrayBuffer of its own size, not in zlib's 64 KiB output chunk", async (t) => {
+  const pool = new Piscina<SealTask, SealResult>({ filename: new URL('../../src/pipeline/worker.ts', import.meta.url).href, minThreads: 1, maxThreads: 1, workerData });
+  t.teardown(() => pool.destroy());
+  const text = '[{"Computer":"host-1","SyslogMessage":"one row"}]';
+  const body = new Uint8Array(new SharedArrayBuffer(text.length));
+  Buffer.from(body.buffer).write(text);
+  const sealed = await pool.run({ kind: 'seal', body, gzipLevel: 1 });
+  const gzip = sealed.gzip ?? new Uint8Array();
+  t.equal(gunzipSync(gzip).toString(), text, 'the body');
+  t.equal(gzip.buffer.byteLength, gzip.byteLength, 'nothing unused behind it');
+});
