@@ -160,8 +160,8 @@ async function quiet(maxMs = S.quietWaitMs): Promise<void> {
 /**
  * The first S.warmUpMessages lines of the workload, sent and counted but not measured, so a maximum-rate
  * run measures the contender running rather than starting: in asimd's first second of traffic V8 compiles
- * its hot paths on every thread (0.3–0.5 CPU-seconds on its helper threads, most of them compiler work), a
- * tenth of a 500,000-message run. Every contender gets the same.
+ * its hot paths (0.3–0.5 CPU-seconds on its helper threads, most of it compiler work), about a tenth of the
+ * CPU of a 500,000-message run. Every contender gets the same.
  */
 async function warmUp(contender: Contender, port: number, sink: CountingSink, workload: Workload): Promise<void> {
   const lines = Math.min(S.warmUpMessages, workload.count);
